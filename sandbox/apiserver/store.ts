@@ -1,0 +1,280 @@
+// The object store: every object of every resource, a global resourceVersion counter, a bounded
+// history of changes per resource type for watch resumption, and an append-only file log so that
+// state survives a restart. Stored objects are never mutated; writers store fresh copies.
+
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface Stored {
+  readonly obj: any;
+  /** Cached serialisation: lists and watches send this without re-encoding. */
+  readonly json: string;
+  readonly rv: number;
+}
+
+export interface ChangeEvent {
+  type: EventType;
+  rv: number;
+  key: string;
+  current: Stored;
+  previous?: Stored;
+}
+
+export interface Watcher {
+  /** Called synchronously after each committed change to this resource type. */
+  onChange(ev: ChangeEvent): void;
+}
+
+class History {
+  private buf: ChangeEvent[] = [];
+  private start = 0;
+  /** resourceVersion of the newest event that was dropped; resuming below it would miss changes. */
+  private lowWater = 0;
+  constructor(private readonly capacity: number) {}
+
+  push(ev: ChangeEvent): void {
+    if (this.buf.length - this.start >= this.capacity) {
+      this.lowWater = this.buf[this.start]!.rv;
+      this.start++;
+      // Compact the backing array now and then so memory stays bounded.
+      if (this.start >= this.capacity) {
+        this.buf = this.buf.slice(this.start);
+        this.start = 0;
+      }
+    }
+    this.buf.push(ev);
+  }
+
+  /** Events after rv, or undefined when some of them are no longer kept. */
+  since(rv: number): ChangeEvent[] | undefined {
+    if (rv < this.lowWater) return undefined;
+    const out: ChangeEvent[] = [];
+    // Binary search for the first event newer than rv: the buffer is ordered by rv.
+    let lo = this.start;
+    let hi = this.buf.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.buf[mid]!.rv <= rv) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.buf.length; i++) out.push(this.buf[i]!);
+    return out;
+  }
+}
+
+export interface StoreOptions {
+  dataDir?: string;
+  /** Changes kept per resource type for watch resumption. */
+  historyPerType?: number;
+}
+
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export class Store {
+  private rv = 0;
+  private readonly types = new Map<string, Map<string, Stored>>();
+  private readonly histories = new Map<string, History>();
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly historyPerType: number;
+  private readonly logFile?: string;
+  private pending: string[] = [];
+  private flushScheduled = false;
+  private logLines = 0;
+  /** The lowest resourceVersion a watch may resume from (everything older was compacted away). */
+  private compactedRv = 0;
+
+  constructor(opts: StoreOptions = {}) {
+    this.historyPerType = opts.historyPerType ?? 20_000;
+    if (opts.dataDir) {
+      mkdirSync(opts.dataDir, { recursive: true });
+      this.logFile = join(opts.dataDir, 'objects.jsonl');
+      this.load();
+    }
+  }
+
+  currentRv(): number {
+    return this.rv;
+  }
+
+  nextRv(): number {
+    return ++this.rv;
+  }
+
+  get(type: string, key: string): Stored | undefined {
+    return this.types.get(type)?.get(key);
+  }
+
+  /** All objects of a type, sorted by key (namespace/name), optionally within one namespace. */
+  list(type: string, namespace?: string): Stored[] {
+    const m = this.types.get(type);
+    if (!m) return [];
+    const out: Stored[] = [];
+    if (namespace) {
+      const prefix = `${namespace}/`;
+      for (const [k, v] of m) if (k.startsWith(prefix)) out.push(v);
+    } else {
+      out.push(...m.values());
+    }
+    return out.sort((a, b) => compareKeys(a, b));
+  }
+
+  count(type: string): number {
+    return this.types.get(type)?.size ?? 0;
+  }
+
+  /** Commits a create or update. obj.metadata.resourceVersion must already be set to rv. */
+  put(type: string, key: string, obj: any, rv: number): Stored {
+    const stored: Stored = { obj, json: JSON.stringify(obj), rv };
+    let m = this.types.get(type);
+    if (!m) {
+      m = new Map();
+      this.types.set(type, m);
+    }
+    const previous = m.get(key);
+    m.set(key, stored);
+    this.append({ t: 'put', r: type, k: key, v: rv, o: obj });
+    this.emit(type, { type: previous ? 'MODIFIED' : 'ADDED', rv, key, current: stored, previous });
+    return stored;
+  }
+
+  /** Commits a removal. The deleted object's final state carries the deletion's resourceVersion. */
+  remove(type: string, key: string, finalObj: any, rv: number): Stored | undefined {
+    const m = this.types.get(type);
+    const previous = m?.get(key);
+    if (!m || !previous) return undefined;
+    m.delete(key);
+    const stored: Stored = { obj: finalObj, json: JSON.stringify(finalObj), rv };
+    this.append({ t: 'del', r: type, k: key, v: rv });
+    this.emit(type, { type: 'DELETED', rv, key, current: stored, previous });
+    return stored;
+  }
+
+  /** Drops every object of a type (a CRD went away). Watchers of that type see DELETED events. */
+  dropType(type: string): void {
+    for (const s of this.list(type)) {
+      const rv = this.nextRv();
+      const obj = { ...s.obj, metadata: { ...s.obj.metadata, resourceVersion: String(rv) } };
+      this.remove(type, objectKeyOf(obj), obj, rv);
+    }
+    this.types.delete(type);
+  }
+
+  watch(type: string, w: Watcher): () => void {
+    let set = this.watchers.get(type);
+    if (!set) {
+      set = new Set();
+      this.watchers.set(type, set);
+    }
+    set.add(w);
+    return () => set.delete(w);
+  }
+
+  watcherCount(): number {
+    let n = 0;
+    for (const s of this.watchers.values()) n += s.size;
+    return n;
+  }
+
+  /** Changes to a type after rv, or undefined when that history is gone (the caller answers 410). */
+  changesSince(type: string, rv: number): ChangeEvent[] | undefined {
+    if (rv < this.compactedRv) return undefined;
+    const h = this.histories.get(type);
+    if (!h) return [];
+    return h.since(rv);
+  }
+
+  private emit(type: string, ev: ChangeEvent): void {
+    let h = this.histories.get(type);
+    if (!h) {
+      h = new History(this.historyPerType);
+      this.histories.set(type, h);
+    }
+    h.push(ev);
+    const set = this.watchers.get(type);
+    if (set) for (const w of [...set]) w.onChange(ev);
+  }
+
+  // --- persistence -------------------------------------------------------------------------
+
+  private append(rec: unknown): void {
+    if (!this.logFile) return;
+    this.pending.push(JSON.stringify(rec));
+    this.logLines++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes buffered changes to disk. Called on every tick with changes and on close. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (!this.logFile || this.pending.length === 0) return;
+    const data = `${this.pending.join('\n')}\n`;
+    this.pending = [];
+    appendFileSync(this.logFile, data);
+    let objects = 0;
+    for (const m of this.types.values()) objects += m.size;
+    if (this.logLines > 4 * objects + 50_000) this.compact();
+  }
+
+  /** Rewrites the log as one line per live object, atomically. */
+  compact(): void {
+    if (!this.logFile) return;
+    const lines: string[] = [JSON.stringify({ t: 'rv', v: this.rv })];
+    for (const [type, m] of this.types) {
+      for (const [k, s] of m) lines.push(JSON.stringify({ t: 'put', r: type, k, v: s.rv, o: s.obj }));
+    }
+    const tmp = `${this.logFile}.tmp`;
+    writeFileSync(tmp, `${lines.join('\n')}\n`);
+    renameSync(tmp, this.logFile);
+    this.logLines = lines.length;
+  }
+
+  private load(): void {
+    const file = this.logFile!;
+    if (!existsSync(file)) return;
+    const text = readFileSync(file, 'utf8');
+    let lineNo = 0;
+    for (const line of text.split('\n')) {
+      lineNo++;
+      if (!line) continue;
+      let rec: any;
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        // A torn final write after a crash: everything before it is intact.
+        process.emitWarning(`sandbox store: skipping unreadable line ${lineNo} of ${file}`);
+        continue;
+      }
+      if (typeof rec.v === 'number' && rec.v > this.rv) this.rv = rec.v;
+      if (rec.t === 'put') {
+        let m = this.types.get(rec.r);
+        if (!m) {
+          m = new Map();
+          this.types.set(rec.r, m);
+        }
+        m.set(rec.k, { obj: rec.o, json: JSON.stringify(rec.o), rv: rec.v });
+      } else if (rec.t === 'del') {
+        this.types.get(rec.r)?.delete(rec.k);
+      }
+    }
+    // History does not survive a restart: watches from before it must relist (410), as after an etcd compaction.
+    this.compactedRv = this.rv;
+    this.compact();
+  }
+}
+
+function objectKeyOf(obj: any): string {
+  return objectKey(obj.metadata?.namespace, obj.metadata?.name);
+}
+
+function compareKeys(a: Stored, b: Stored): number {
+  const ak = objectKeyOf(a.obj);
+  const bk = objectKeyOf(b.obj);
+  return ak < bk ? -1 : ak > bk ? 1 : 0;
+}
