@@ -101,6 +101,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       '- name: homeostat-sandbox',
       '  cluster:',
       `    server: ${url}`,
+      // Plain HTTP on loopback; @kubernetes/client-node insists on this flag for non-TLS servers.
+      '    insecure-skip-tls-verify: true',
       'contexts:',
       '- name: homeostat-sandbox',
       '  context:',
@@ -377,10 +379,24 @@ async function handleResource(
       return sendJson(res, 200, { kind: desc.listKind, apiVersion: apiVersionOf(desc), metadata: { resourceVersion: String(ctx.store.currentRv()) }, items: items.map((o) => objAtVersion(desc, o)) });
     }
     const result = rest.delete(desc, ns, r.name, options, wo);
+    // Like kube-apiserver, most kinds answer an immediate deletion with a Status; pods and custom
+    // resources return the object, and so does every deletion still in progress.
+    if (result.code === 200 && !returnsDeletedObject(desc))
+      return sendJson(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name: r.name, ...(desc.group ? { group: desc.group } : {}), kind: desc.plural, uid: result.obj.metadata?.uid },
+      });
     return sendJson(res, result.code, objAtVersion(desc, result.obj));
   }
 
   throw errors.methodNotAllowed(`method ${method} is not supported`);
+}
+
+function returnsDeletedObject(desc: ResourceDescriptor): boolean {
+  return Boolean(desc.custom) || (desc.group === '' && (desc.plural === 'pods' || desc.plural === 'namespaces'));
 }
 
 function bindPod(ctx: HandlerContext, desc: ResourceDescriptor, ns: string | undefined, name: string, body: any, wo: WriteOptions): void {

@@ -187,6 +187,12 @@ export class Store {
     return h.since(rv);
   }
 
+  /** Forgets all watch history, as an etcd compaction does: older resourceVersions get 410 Expired. */
+  compactHistory(): void {
+    this.histories.clear();
+    this.compactedRv = this.rv;
+  }
+
   private emit(type: string, ev: ChangeEvent): void {
     let h = this.histories.get(type);
     if (!h) {

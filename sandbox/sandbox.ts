@@ -1,0 +1,94 @@
+// One machine, one control plane: the API server, its controllers, a process kubelet, a virtual
+// kubelet and the service proxy, started and stopped together.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import { type ApiServer, startApiServer } from './apiserver/index.ts';
+import { startControllers } from './controllers/index.ts';
+import { startKubelet, startVirtualKubelet } from './kubelet/index.ts';
+import { startServiceProxy } from './proxy/index.ts';
+
+export interface SandboxOptions {
+  dataDir: string;
+  host?: string;
+  /** API server port; 0 picks a free one. */
+  port?: number;
+  /** Run a process kubelet (node "sandbox") that starts real processes. */
+  processKubelet?: boolean;
+  /** Run a virtual kubelet (node "sandbox-virtual") for pods without processes. */
+  virtualKubelet?: boolean;
+  /** Maps image names to local entrypoints; defaults to the bundled registry. */
+  imageRegistryFile?: string;
+  logger?: Logger;
+}
+
+export interface Sandbox {
+  readonly api: ApiServer;
+  readonly kubeconfigPath: string;
+  /** The process kubelet's HTTP endpoint (logs, cAdvisor metrics, http_sd), when it runs. */
+  readonly kubeletUrl?: string;
+  kubeConfig(): KubeConfig;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_IMAGE_REGISTRY = resolve(import.meta.dirname, 'images.yaml');
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const log = opts.logger ?? pino({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'info', name: 'sandbox' });
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (e) {
+        log.warn({ err: e }, 'error while stopping a sandbox component');
+      }
+    }
+  };
+  try {
+    const api = await startApiServer({
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? 0,
+      dataDir: join(dataDir, 'apiserver'),
+      logger: log.child({ component: 'apiserver' }),
+    });
+    stops.push(() => api.close());
+    const kubeconfigPath = join(dataDir, 'kubeconfig');
+    writeFileSync(kubeconfigPath, api.kubeconfigYaml(), { mode: 0o600 });
+    const kc = api.kubeConfig();
+
+    const controllers = await startControllers(kc, { logger: log.child({ component: 'controllers' }) });
+    stops.push(() => controllers.stop());
+
+    let kubeletUrl: string | undefined;
+    if (opts.processKubelet !== false) {
+      const kubelet = await startKubelet(kc, {
+        nodeName: 'sandbox',
+        dataDir: join(dataDir, 'kubelet'),
+        imageRegistryFile: opts.imageRegistryFile ?? DEFAULT_IMAGE_REGISTRY,
+        logger: log.child({ component: 'kubelet' }),
+      });
+      kubeletUrl = kubelet.url;
+      stops.push(() => kubelet.stop());
+      const proxy = await startServiceProxy(kc, { logger: log.child({ component: 'service-proxy' }) });
+      stops.push(() => proxy.stop());
+    }
+    if (opts.virtualKubelet !== false) {
+      const virtual = await startVirtualKubelet(kc, { logger: log.child({ component: 'virtual-kubelet' }) });
+      stops.push(() => virtual.stop());
+    }
+    return {
+      api,
+      kubeconfigPath,
+      kubeletUrl,
+      kubeConfig: () => api.kubeConfig(),
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
