@@ -119,8 +119,9 @@ function parseYamlDoc(text: string): unknown {
 }
 
 export function boolParam(q: URLSearchParams, name: string): boolean {
+  // Go's strconv.ParseBool, as kube parses query booleans (the Python client sends "True").
   const v = q.get(name);
-  return v === 'true' || v === '1';
+  return v !== null && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
 }
 
 export function intParam(q: URLSearchParams, name: string): number | undefined {
