@@ -1,5 +1,6 @@
 // TEMPORARY adapter: to be wired to ./patch and ./schema.
-import jsonpatch from 'fast-json-patch';
+import { jsonPatch } from './patch/json-patch.ts';
+import { mergePatch } from './patch/merge-patch.ts';
 import { errors, type StatusCause } from './errors.ts';
 import type { ResourceDescriptor } from './resources.ts';
 import type { FieldValidation, WriteOptions } from './rest.ts';
@@ -17,14 +18,8 @@ function merge(doc: any, patch: any): any {
 }
 
 export function applyPatch(type: PatchType, desc: ResourceDescriptor, current: any, body: unknown, _opts: WriteOptions): any {
-  if (type === 'json') {
-    if (!Array.isArray(body)) throw errors.badRequest('a JSON patch must be a list of operations');
-    try {
-      return jsonpatch.applyPatch(current, body as any, true, false).newDocument;
-    } catch (e) {
-      throw errors.invalid(desc.kind, desc.group, current?.metadata?.name ?? '', [{ message: (e as Error).message.split('\n')[0]! }]);
-    }
-  }
+  if (type === 'json') return jsonPatch(current, body);
+  if (type === 'merge') return mergePatch(current, body);
   if (type === 'strategic' && desc.custom) throw errors.unsupportedMediaType('application/strategic-merge-patch+json');
   return merge(current ?? {}, body);
 }

@@ -360,6 +360,10 @@ async function handleResource(
   if (method === 'DELETE') {
     const raw = await readBody(req);
     const body = raw.length && raw.toString().trim() ? (decodeObject(raw, req.headers['content-type'] ?? 'application/json') as any) : {};
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw errors.badRequest('the body of a DELETE must be a DeleteOptions object');
+    if (body.preconditions !== undefined && (body.preconditions === null || typeof body.preconditions !== 'object'))
+      throw errors.badRequest('preconditions must be an object with uid and/or resourceVersion');
     const grace = intParam(q, 'gracePeriodSeconds');
     const policy = q.get('propagationPolicy');
     if (policy !== null && !['Foreground', 'Background', 'Orphan'].includes(policy))
