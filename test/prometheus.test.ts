@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import { findPrometheus, type PrometheusServer, startPrometheus } from '../sandbox/prometheus.ts';
@@ -22,11 +22,11 @@ http.createServer((req, res) => {
 }).listen(9100, process.env.POD_IP);
 `;
 
-const pod = (name: string, scrape: boolean) => ({
+const pod = (name: string, scrape: boolean): V1Pod => ({
   metadata: {
     name,
     labels: { app: 'metrics-demo', 'app.kubernetes.io/part-of': 'homeostat-test' },
-    annotations: scrape ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9100' } : {},
+    annotations: scrape ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9100' } : ({} as Record<string, string>),
   },
   spec: { containers: [{ name: 'exporter', image: 'node:20', command: ['node', '-e', exporter], ports: [{ name: 'metrics', containerPort: 9100 }] }] },
 });
