@@ -75,7 +75,10 @@ export function openApiV3Doc(registry: ResourceRegistry, group: string, version:
       get: op('read', 'get'),
       put: op('replace', 'put', { requestBody: body, parameters: [dryRunParam, fieldManagerParam, fieldValidationParam] }),
       patch: op('patch', 'patch', {
-        requestBody: { content: { 'application/json-patch+json': {}, 'application/merge-patch+json': {}, 'application/strategic-merge-patch+json': {}, 'application/apply-patch+yaml': {} } },
+        // kubectl computes a strategic merge patch from the OpenAPI schema only when this list offers
+        // it; our schemas are loose, so it uses its compiled types for built-in kinds instead, and
+        // custom resources never take strategic merge patches at all.
+        requestBody: { content: { 'application/json-patch+json': {}, 'application/merge-patch+json': {}, 'application/apply-patch+yaml': {} } },
         parameters: [dryRunParam, fieldManagerParam, fieldValidationParam, forceParam],
       }),
       delete: op('delete', 'delete'),
