@@ -84,6 +84,7 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
           'Homeostat sandbox is up.',
           `  API server:  ${sb.api.url}`,
           `  kubeconfig:  ${sb.kubeconfigPath}`,
+          `  logs:        ${join(resolve(o.dataDir), 'sandbox.log')}`,
           ...(sb.kubeletUrl ? [`  kubelet:     ${sb.kubeletUrl} (logs, /metrics/cadvisor, /http_sd/pods)`] : []),
           '',
           'Try:',

@@ -32,12 +32,24 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+/** Everything at info and above goes to sandbox.log; the terminal only sees warnings and errors. */
+function defaultLogger(dataDir: string): Logger {
+  const level = process.env.HOMEOSTAT_LOG_LEVEL ?? 'info';
+  return pino(
+    { level, name: 'sandbox' },
+    pino.multistream([
+      { level: level as pino.Level, stream: pino.destination({ dest: join(dataDir, 'sandbox.log'), sync: false, mkdir: true }) },
+      { level: 'warn', stream: process.stderr },
+    ]),
+  );
+}
+
 export const DEFAULT_IMAGE_REGISTRY = resolve(import.meta.dirname, 'images.yaml');
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
-  const log = opts.logger ?? pino({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'info', name: 'sandbox' });
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const log = opts.logger ?? defaultLogger(dataDir);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
@@ -69,7 +81,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         nodeName: 'sandbox',
         dataDir: join(dataDir, 'kubelet'),
         imageRegistryFile: opts.imageRegistryFile ?? DEFAULT_IMAGE_REGISTRY,
-        logger: log.child({ component: 'kubelet' }),
+        logger: log,
       });
       kubeletUrl = kubelet.url;
       stops.push(() => kubelet.stop());
@@ -77,7 +89,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       stops.push(() => proxy.stop());
     }
     if (opts.virtualKubelet !== false) {
-      const virtual = await startVirtualKubelet(kc, { logger: log.child({ component: 'virtual-kubelet' }) });
+      const virtual = await startVirtualKubelet(kc, { logger: log });
       stops.push(() => virtual.stop());
     }
     return {
