@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real servers and child processes; two cores only.
     maxWorkers: 2,
-    reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci/results/vitest.json' }]] : ['default'],
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: '.ci/results/vitest.json' }]]
+      : ['default'],
   },
 });

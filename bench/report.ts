@@ -43,7 +43,11 @@ export function printAndSave(report: BenchReport, file: string): string {
 
 /** Latency recorder over an HDR histogram (microsecond resolution, values in milliseconds). */
 export class Latencies {
-  private readonly h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   record(ms: number): void {
     this.h.recordValue(Math.max(1, Math.round(ms * 1000)));
   }

@@ -7,9 +7,17 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+  Watch,
+} from '@kubernetes/client-node';
 import { Presets, SingleBar } from 'cli-progress';
-import { Latencies, machine, printAndSave, type BenchRow } from './report.ts';
+import { type BenchRow, Latencies, machine, printAndSave } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,7 +50,11 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+async function until<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -56,7 +68,12 @@ async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs: num
   }
 }
 
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>, bar?: SingleBar): Promise<void> {
+async function pool<T>(
+  items: T[],
+  n: number,
+  fn: (item: T) => Promise<void>,
+  bar?: SingleBar,
+): Promise<void> {
   let i = 0;
   await Promise.all(
     Array.from({ length: n }, async () => {
@@ -70,52 +87,98 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>, ba
 }
 
 const virtualPod = (name: string): V1Pod => ({
-  metadata: { name, labels: { app: 'bench', shard: String(Number(name.split('-')[1]) % 10) }, annotations: { 'sandbox.homeostat.dev/virtual': 'true' } },
+  metadata: {
+    name,
+    labels: { app: 'bench', shard: String(Number(name.split('-')[1]) % 10) },
+    annotations: { 'sandbox.homeostat.dev/virtual': 'true' },
+  },
   spec: {
     tolerations: [{ key: 'homeostat.dev/virtual', operator: 'Exists', effect: 'NoSchedule' }],
-    containers: [{ name: 'app', image: 'homeostat/echo:dev', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+    containers: [
+      {
+        name: 'app',
+        image: 'homeostat/echo:dev',
+        ports: [{ containerPort: 8080 }],
+        resources: { requests: { cpu: '10m', memory: '16Mi' } },
+      },
+    ],
   },
 });
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-bench-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'bin/homeostat.js'), 'sandbox', 'up', '--data-dir', dataDir, '--port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, HOMEOSTAT_LOG_LEVEL: 'warn' },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(root, 'bin/homeostat.js'), 'sandbox', 'up', '--data-dir', dataDir, '--port', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, HOMEOSTAT_LOG_LEVEL: 'warn' },
+    },
+  );
   const rows: BenchRow[] = [];
   const details: Record<string, unknown> = {};
   try {
     const kc = new KubeConfig();
-    await until(async () => {
-      kc.loadFromFile(join(dataDir, 'kubeconfig'));
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
-    }, 60_000, 'the sandbox to start');
+    await until(
+      async () => {
+        kc.loadFromFile(join(dataDir, 'kubeconfig'));
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
+      },
+      60_000,
+      'the sandbox to start',
+    );
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
-    await until(async () => (await core.listNode()).items.some((n) => n.metadata?.name === 'sandbox-virtual'), 30_000, 'the virtual node');
+    await until(
+      async () => (await core.listNode()).items.some((n) => n.metadata?.name === 'sandbox-virtual'),
+      30_000,
+      'the virtual node',
+    );
     const ns = 'bench';
     await core.createNamespace({ body: { metadata: { name: ns } } });
     const rssIdle = rssMiB(child.pid!);
 
     // 1. Create PODS virtual pods through the API, then wait until the virtual kubelet runs them all.
     const names = Array.from({ length: PODS }, (_, i) => `pod-${i}`);
-    const bar = new SingleBar({ format: 'create pods [{bar}] {value}/{total} {eta}s' }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: 'create pods [{bar}] {value}/{total} {eta}s' },
+      Presets.shades_classic,
+    );
     bar.start(PODS, 0);
     const t0 = performance.now();
-    await pool(names, CONCURRENCY, async (name) => {
-      await core.createNamespacedPod({ namespace: ns, body: virtualPod(name) });
-    }, bar);
+    await pool(
+      names,
+      CONCURRENCY,
+      async (name) => {
+        await core.createNamespacedPod({ namespace: ns, body: virtualPod(name) });
+      },
+      bar,
+    );
     const createdMs = performance.now() - t0;
     bar.stop();
-    await until(async () => {
-      const list = await core.listNamespacedPod({ namespace: ns, fieldSelector: 'status.phase=Running' });
-      return list.items.length === PODS;
-    }, 300_000, 'every pod to run');
+    await until(
+      async () => {
+        const list = await core.listNamespacedPod({ namespace: ns, fieldSelector: 'status.phase=Running' });
+        return list.items.length === PODS;
+      },
+      300_000,
+      'every pod to run',
+    );
     const runningMs = performance.now() - t0;
-    rows.push({ metric: `create ${PODS} virtual pods (API)`, value: createdMs / 1000, unit: 's', target: '< 20 s', pass: createdMs < 20_000 });
-    rows.push({ metric: `${PODS} virtual pods Running`, value: runningMs / 1000, unit: 's', note: 'create + schedule + virtual kubelet status' });
+    rows.push({
+      metric: `create ${PODS} virtual pods (API)`,
+      value: createdMs / 1000,
+      unit: 's',
+      target: '< 20 s',
+      pass: createdMs < 20_000,
+    });
+    rows.push({
+      metric: `${PODS} virtual pods Running`,
+      value: runningMs / 1000,
+      unit: 's',
+      note: 'create + schedule + virtual kubelet status',
+    });
 
     // 2. List all pods, typed through client-node and raw over HTTP.
     const typed = new Latencies();
@@ -130,12 +193,30 @@ async function main() {
       await r.arrayBuffer();
       raw.record(performance.now() - t);
     }
-    rows.push({ metric: `list ${PODS} pods, HTTP p50`, value: raw.p(50), unit: 'ms', target: '< 300 ms', pass: raw.p(50) < 300 });
-    rows.push({ metric: `list ${PODS} pods, client-node p50`, value: typed.p(50), unit: 'ms', note: 'includes client-side JSON decoding into typed objects' });
+    rows.push({
+      metric: `list ${PODS} pods, HTTP p50`,
+      value: raw.p(50),
+      unit: 'ms',
+      target: '< 300 ms',
+      pass: raw.p(50) < 300,
+    });
+    rows.push({
+      metric: `list ${PODS} pods, client-node p50`,
+      value: typed.p(50),
+      unit: 'ms',
+      note: 'includes client-side JSON decoding into typed objects',
+    });
 
     // 3. Memory of the sandbox process holding them.
     const rss = rssMiB(child.pid!);
-    rows.push({ metric: `sandbox RSS at ${PODS} pods`, value: rss, unit: 'MiB', target: '< 500 MB', pass: rss * 1.048576 < 500, note: `idle ${rssIdle.toFixed(0)} MiB` });
+    rows.push({
+      metric: `sandbox RSS at ${PODS} pods`,
+      value: rss,
+      unit: 'MiB',
+      target: '< 500 MB',
+      pass: rss * 1.048576 < 500,
+      note: `idle ${rssIdle.toFixed(0)} MiB`,
+    });
 
     // 4. Watch fan-out: WATCHERS watches on the namespace, 200 label updates, delivery latency per event.
     const watch = new Watch(kc);
@@ -145,14 +226,19 @@ async function main() {
     let delivered = 0;
     const ctls = await Promise.all(
       Array.from({ length: WATCHERS }, () =>
-        watch.watch(`/api/v1/namespaces/${ns}/pods`, { resourceVersion: start.metadata!.resourceVersion, labelSelector: 'shard=0' }, (type, obj) => {
-          if (type !== 'MODIFIED') return;
-          const at = sent.get(`${obj.metadata.name}/${obj.metadata.labels?.round}`);
-          if (at !== undefined) {
-            fan.record(performance.now() - at);
-            delivered++;
-          }
-        }, () => undefined),
+        watch.watch(
+          `/api/v1/namespaces/${ns}/pods`,
+          { resourceVersion: start.metadata!.resourceVersion, labelSelector: 'shard=0' },
+          (type, obj) => {
+            if (type !== 'MODIFIED') return;
+            const at = sent.get(`${obj.metadata.name}/${obj.metadata.labels?.round}`);
+            if (at !== undefined) {
+              fan.record(performance.now() - at);
+              delivered++;
+            }
+          },
+          () => undefined,
+        ),
       ),
     );
     const UPDATES = 200;
@@ -160,12 +246,20 @@ async function main() {
     for (let i = 0; i < UPDATES; i++) {
       const name = `pod-${(i * 10) % PODS}`;
       sent.set(`${name}/${i}`, performance.now());
-      await core.patchNamespacedPod({ name, namespace: ns, body: [{ op: 'add', path: '/metadata/labels/round', value: String(i) }] }, jsonPatch);
+      await core.patchNamespacedPod(
+        { name, namespace: ns, body: [{ op: 'add', path: '/metadata/labels/round', value: String(i) }] },
+        jsonPatch,
+      );
     }
     await until(async () => delivered >= UPDATES * WATCHERS, 60_000, 'fan-out delivery');
     const fanMs = performance.now() - tFan;
     for (const c of ctls) c.abort();
-    rows.push({ metric: `watch fan-out ${WATCHERS} watchers, p50`, value: fan.p(50), unit: 'ms', note: `${UPDATES} updates, ${delivered} deliveries` });
+    rows.push({
+      metric: `watch fan-out ${WATCHERS} watchers, p50`,
+      value: fan.p(50),
+      unit: 'ms',
+      note: `${UPDATES} updates, ${delivered} deliveries`,
+    });
     rows.push({ metric: `watch fan-out ${WATCHERS} watchers, p99`, value: fan.p(99), unit: 'ms' });
     rows.push({ metric: 'watch fan-out throughput', value: delivered / (fanMs / 1000), unit: 'events/s' });
 
@@ -182,7 +276,14 @@ async function main() {
             metadata: { labels: { app: 'echo' } },
             spec: {
               terminationGracePeriodSeconds: 1,
-              containers: [{ name: 'echo', image: 'homeostat/echo:dev', ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }],
+              containers: [
+                {
+                  name: 'echo',
+                  image: 'homeostat/echo:dev',
+                  ports: [{ containerPort: 8080 }],
+                  readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+                },
+              ],
             },
           },
         },
@@ -190,7 +291,9 @@ async function main() {
     });
     const readyCount = async () =>
       (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=echo' })).items.filter(
-        (p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        (p) =>
+          !p.metadata?.deletionTimestamp &&
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       );
     await until(async () => (await readyCount()).length === 3, 60_000, 'three ready echo pods');
     const recover = new Latencies();
@@ -199,14 +302,29 @@ async function main() {
       const victim = before[k % before.length]!.metadata!.name!;
       const tk = performance.now();
       await core.deleteNamespacedPod({ name: victim, namespace: ns, gracePeriodSeconds: 0 });
-      await until(async () => {
-        const ready = await readyCount();
-        return ready.length === 3 && !ready.some((p) => p.metadata?.name === victim);
-      }, 30_000, 'a replacement to be Ready');
+      await until(
+        async () => {
+          const ready = await readyCount();
+          return ready.length === 3 && !ready.some((p) => p.metadata?.name === victim);
+        },
+        30_000,
+        'a replacement to be Ready',
+      );
       recover.record(performance.now() - tk);
     }
-    rows.push({ metric: 'process pod kill → replacement Ready, p50', value: recover.p(50) / 1000, unit: 's', target: '< 1.5 s', pass: recover.p(50) < 1500, note: `${KILLS} kills` });
-    rows.push({ metric: 'process pod kill → replacement Ready, max', value: recover.max() / 1000, unit: 's' });
+    rows.push({
+      metric: 'process pod kill → replacement Ready, p50',
+      value: recover.p(50) / 1000,
+      unit: 's',
+      target: '< 1.5 s',
+      pass: recover.p(50) < 1500,
+      note: `${KILLS} kills`,
+    });
+    rows.push({
+      metric: 'process pod kill → replacement Ready, max',
+      value: recover.max() / 1000,
+      unit: 's',
+    });
     details.kills = KILLS;
   } finally {
     child.kill('SIGTERM');

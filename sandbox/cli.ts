@@ -40,13 +40,17 @@ function alive(pid: number): boolean {
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${v}" is not a port number (0-65535)`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`"${v}" is not a port number (0-65535)`);
   return n;
 }
 
 export interface UpHooks {
   /** Later components (fleet, operator, chaos, dashboard) start here once the sandbox is up. */
-  afterStart?: (ctx: { kubeconfigPath: string; dataDir: string }) => Promise<(() => Promise<void>) | undefined>;
+  afterStart?: (ctx: {
+    kubeconfigPath: string;
+    dataDir: string;
+  }) => Promise<(() => Promise<void>) | undefined>;
 }
 
 export function sandboxCommand(hooks: UpHooks = {}): Command {
@@ -64,7 +68,9 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
     .action(async (o) => {
       const existing = readState(o.dataDir);
       if (existing && alive(existing.pid)) {
-        console.error(`A sandbox is already running (pid ${existing.pid}, ${existing.url}). Stop it with: homeostat sandbox down`);
+        console.error(
+          `A sandbox is already running (pid ${existing.pid}, ${existing.url}). Stop it with: homeostat sandbox down`,
+        );
         process.exitCode = 1;
         return;
       }
@@ -75,9 +81,17 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
         virtualKubelet: o.virtualKubelet,
         imageRegistryFile: o.imageRegistry,
       });
-      const state: StateFile = { pid: process.pid, url: sb.api.url, kubeconfig: sb.kubeconfigPath, startedAt: new Date().toISOString() };
+      const state: StateFile = {
+        pid: process.pid,
+        url: sb.api.url,
+        kubeconfig: sb.kubeconfigPath,
+        startedAt: new Date().toISOString(),
+      };
       writeFileSync(stateFile(o.dataDir), JSON.stringify(state, null, 2));
-      const extraStop = await hooks.afterStart?.({ kubeconfigPath: sb.kubeconfigPath, dataDir: resolve(o.dataDir) });
+      const extraStop = await hooks.afterStart?.({
+        kubeconfigPath: sb.kubeconfigPath,
+        dataDir: resolve(o.dataDir),
+      });
       console.log(
         [
           '',
@@ -85,7 +99,9 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
           `  API server:  ${sb.api.url}`,
           `  kubeconfig:  ${sb.kubeconfigPath}`,
           `  logs:        ${join(resolve(o.dataDir), 'sandbox.log')}`,
-          ...(sb.kubeletUrl ? [`  kubelet:     ${sb.kubeletUrl} (logs, /metrics/cadvisor, /http_sd/pods)`] : []),
+          ...(sb.kubeletUrl
+            ? [`  kubelet:     ${sb.kubeletUrl} (logs, /metrics/cadvisor, /http_sd/pods)`]
+            : []),
           '',
           'Try:',
           `  export KUBECONFIG=${sb.kubeconfigPath}`,
@@ -149,14 +165,17 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
       const core = kc.makeApiClient(CoreV1Api);
       const [nodes, pods] = await Promise.all([core.listNode(), core.listPodForAllNamespaces()]);
       const phases = new Map<string, number>();
-      for (const p of pods.items) phases.set(p.status?.phase ?? 'Unknown', (phases.get(p.status?.phase ?? 'Unknown') ?? 0) + 1);
+      for (const p of pods.items)
+        phases.set(p.status?.phase ?? 'Unknown', (phases.get(p.status?.phase ?? 'Unknown') ?? 0) + 1);
       console.log(`Sandbox: running (pid ${st.pid}) since ${st.startedAt}`);
       console.log(`  API server: ${st.url}`);
       console.log(`  kubeconfig: ${st.kubeconfig}`);
       console.log(
         `  nodes:      ${nodes.items.map((n) => `${n.metadata?.name} (${n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? 'Ready' : 'NotReady'})`).join(', ') || 'none'}`,
       );
-      console.log(`  pods:       ${pods.items.length}${phases.size ? ` (${[...phases].map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`);
+      console.log(
+        `  pods:       ${pods.items.length}${phases.size ? ` (${[...phases].map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`,
+      );
     });
 
   cmd

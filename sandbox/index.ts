@@ -1,2 +1,2 @@
-export { type Sandbox, type SandboxOptions, startSandbox, DEFAULT_IMAGE_REGISTRY } from './sandbox.ts';
 export { type ApiServer, startApiServer } from './apiserver/index.ts';
+export { DEFAULT_IMAGE_REGISTRY, type Sandbox, type SandboxOptions, startSandbox } from './sandbox.ts';

@@ -1,7 +1,7 @@
 // A real Prometheus for the sandbox, when the `prometheus` binary is installed. It discovers pods
 // through the kubelet's http_sd endpoint, which carries the labels kubernetes_sd_configs gives on a
 // real cluster, so the relabelling rules below are the ones a cluster would use unchanged.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -34,18 +34,41 @@ export function findPrometheus(): string | undefined {
 }
 
 /** The annotation-driven pod scrape job most clusters use, plus the kubelet's cAdvisor metrics. */
-export function prometheusConfig(opts: { kubeletUrl: string; scrapeInterval: string; extra?: Record<string, unknown>[] }): unknown {
+export function prometheusConfig(opts: {
+  kubeletUrl: string;
+  scrapeInterval: string;
+  extra?: Record<string, unknown>[];
+}): unknown {
   const kubelet = new URL(opts.kubeletUrl);
   return {
-    global: { scrape_interval: opts.scrapeInterval, evaluation_interval: opts.scrapeInterval, scrape_timeout: '3s' },
+    global: {
+      scrape_interval: opts.scrapeInterval,
+      evaluation_interval: opts.scrapeInterval,
+      scrape_timeout: '3s',
+    },
     scrape_configs: [
       {
         job_name: 'kubernetes-pods',
-        http_sd_configs: [{ url: new URL('/http_sd/pods', kubelet).toString(), refresh_interval: opts.scrapeInterval }],
+        http_sd_configs: [
+          { url: new URL('/http_sd/pods', kubelet).toString(), refresh_interval: opts.scrapeInterval },
+        ],
         relabel_configs: [
-          { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
-          { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },
-          { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
+          {
+            source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'],
+            action: 'keep',
+            regex: 'true',
+          },
+          {
+            source_labels: ['__meta_kubernetes_pod_phase'],
+            action: 'drop',
+            regex: 'Pending|Succeeded|Failed',
+          },
+          {
+            source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'],
+            action: 'replace',
+            target_label: '__metrics_path__',
+            regex: '(.+)',
+          },
           {
             source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
             action: 'replace',
@@ -111,7 +134,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${stderr.trim()}`);
+    if (child.exitCode !== null)
+      throw new Error(`prometheus exited with ${child.exitCode}: ${stderr.trim()}`);
     try {
       const r = await fetch(`${url}/-/ready`);
       if (r.ok) break;

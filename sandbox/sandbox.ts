@@ -38,7 +38,10 @@ function defaultLogger(dataDir: string): Logger {
   return pino(
     { level, name: 'sandbox' },
     pino.multistream([
-      { level: level as pino.Level, stream: pino.destination({ dest: join(dataDir, 'sandbox.log'), sync: false, mkdir: true }) },
+      {
+        level: level as pino.Level,
+        stream: pino.destination({ dest: join(dataDir, 'sandbox.log'), sync: false, mkdir: true }),
+      },
       { level: 'warn', stream: process.stderr },
     ]),
   );

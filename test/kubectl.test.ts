@@ -37,7 +37,11 @@ describe('kubectl against the sandbox', () => {
     sb = await startSandbox({ dataDir: dir, processKubelet: true, virtualKubelet: true });
     // A HOME of its own keeps kubectl's discovery cache out of the user's.
     env = { ...process.env, KUBECONFIG: sb.kubeconfigPath, HOME: dir };
-    await eventually(async () => (await kubectl('get', 'nodes')).stdout.includes('Ready'), 20_000, 'nodes to be Ready');
+    await eventually(
+      async () => (await kubectl('get', 'nodes')).stdout.includes('Ready'),
+      20_000,
+      'nodes to be Ready',
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -55,7 +59,13 @@ describe('kubectl against the sandbox', () => {
 
   it('applies the CRDs and every example with default validation, and prints their columns', async () => {
     await ok('apply', '-f', join(root, 'crds/generated'));
-    await ok('wait', '--for=condition=Established', '--timeout=30s', 'crd/resiliencepolicies.homeostat.dev', 'crd/chaosexperiments.homeostat.dev');
+    await ok(
+      'wait',
+      '--for=condition=Established',
+      '--timeout=30s',
+      'crd/resiliencepolicies.homeostat.dev',
+      'crd/chaosexperiments.homeostat.dev',
+    );
     const examples = readdirSync(join(root, 'crds/examples')).filter((f) => f.endsWith('.yaml'));
     expect(examples.length).toBeGreaterThan(0);
     for (const f of examples) await ok('apply', '-f', join(root, 'crds/examples', f));
@@ -71,7 +81,15 @@ describe('kubectl against the sandbox', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(
       file,
-      ['apiVersion: homeostat.dev/v1alpha1', 'kind: ResiliencePolicy', 'metadata: {name: typo}', 'spec:', '  targetRef: {name: orders}', '  modee: Enforce', ''].join('\n'),
+      [
+        'apiVersion: homeostat.dev/v1alpha1',
+        'kind: ResiliencePolicy',
+        'metadata: {name: typo}',
+        'spec:',
+        '  targetRef: {name: orders}',
+        '  modee: Enforce',
+        '',
+      ].join('\n'),
     );
     const r = await kubectl('apply', '-f', file);
     expect(r.code).not.toBe(0);
@@ -109,15 +127,21 @@ describe('kubectl against the sandbox', () => {
     writeFileSync(file, manifest('homeostat/echo:v2').replace('replicas: 2', 'replicas: 3'));
     await ok('apply', '-f', file);
     await ok('rollout', 'status', 'deployment/web', '--timeout=60s');
-    expect(await ok('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).toBe('homeostat/echo:v2');
+    expect(
+      await ok('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
+    ).toBe('homeostat/echo:v2');
     expect(await ok('rollout', 'history', 'deployment/web')).toMatch(/^2\s/m);
 
     await ok('rollout', 'undo', 'deployment/web');
     await ok('rollout', 'status', 'deployment/web', '--timeout=60s');
-    expect(await ok('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).toBe('homeostat/echo:v1');
+    expect(
+      await ok('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
+    ).toBe('homeostat/echo:v1');
 
     const described = await ok('describe', 'deployment', 'web');
-    expect(described).toMatch(/Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable/);
+    expect(described).toMatch(
+      /Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable/,
+    );
     expect(described).toMatch(/ScalingReplicaSet/);
     const pod = (await ok('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
     const podDesc = await ok('describe', 'pod', pod);
@@ -141,7 +165,11 @@ describe('kubectl against the sandbox', () => {
 
   it('deletes what it applied', async () => {
     await ok('delete', 'deployment', 'web', '--wait=true', '--timeout=60s');
-    await eventually(async () => (await ok('get', 'pods', '-l', 'app=web', '-o', 'name')).trim() === '', 30_000, 'the pods to go');
+    await eventually(
+      async () => (await ok('get', 'pods', '-l', 'app=web', '-o', 'name')).trim() === '',
+      30_000,
+      'the pods to go',
+    );
     const r = await kubectl('get', 'deployment', 'web');
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('NotFound');

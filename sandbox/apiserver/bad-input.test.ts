@@ -6,8 +6,17 @@ import { type ApiServer, startApiServer } from './index.ts';
 
 describe('API server: bad input', () => {
   let s: ApiServer;
-  const req = async (method: string, path: string, body?: string | Buffer, contentType = 'application/json') => {
-    const r = await fetch(`${s.url}${path}`, { method, body, headers: body !== undefined ? { 'Content-Type': contentType } : {} });
+  const req = async (
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    contentType = 'application/json',
+  ) => {
+    const r = await fetch(`${s.url}${path}`, {
+      method,
+      body,
+      headers: body !== undefined ? { 'Content-Type': contentType } : {},
+    });
     const text = await r.text();
     let json: any;
     try {
@@ -20,7 +29,11 @@ describe('API server: bad input', () => {
 
   beforeAll(async () => {
     s = await startApiServer({});
-    await req('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: 'keep' }, data: { v: 'precious' } }));
+    await req(
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      JSON.stringify({ metadata: { name: 'keep' }, data: { v: 'precious' } }),
+    );
   });
   afterAll(async () => s?.close());
 
@@ -29,7 +42,12 @@ describe('API server: bad input', () => {
     expect(j.status).toBe(400);
     expect(j.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'BadRequest', code: 400 });
     expect(j.json.message).toMatch(/not valid JSON/);
-    const y = await req('POST', '/api/v1/namespaces/default/configmaps', 'metadata:\n  name: [unclosed', 'application/yaml');
+    const y = await req(
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      'metadata:\n  name: [unclosed',
+      'application/yaml',
+    );
     expect(y.status).toBe(400);
     expect(y.json.message).toMatch(/not valid YAML/);
     const notObject = await req('POST', '/api/v1/namespaces/default/configmaps', '[1,2]');
@@ -37,18 +55,30 @@ describe('API server: bad input', () => {
   });
 
   it('accepts YAML bodies', async () => {
-    const r = await req('POST', '/api/v1/namespaces/default/configmaps', 'metadata:\n  name: from-yaml\ndata:\n  a: "1"\n', 'application/yaml');
+    const r = await req(
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      'metadata:\n  name: from-yaml\ndata:\n  a: "1"\n',
+      'application/yaml',
+    );
     expect(r.status).toBe(201);
     expect(r.json.data).toEqual({ a: '1' });
   });
 
   it('refuses unknown media types with 415 and protobuf-only Accept with 406', async () => {
-    const r = await req('POST', '/api/v1/namespaces/default/configmaps', 'x', 'application/vnd.kubernetes.protobuf');
+    const r = await req(
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      'x',
+      'application/vnd.kubernetes.protobuf',
+    );
     expect(r.status).toBe(415);
     expect(r.json.reason).toBe('UnsupportedMediaType');
     const p = await req('PATCH', '/api/v1/namespaces/default/configmaps/keep', '{}', 'text/plain');
     expect(p.status).toBe(415);
-    const a = await fetch(`${s.url}/api/v1/namespaces/default/configmaps`, { headers: { Accept: 'application/vnd.kubernetes.protobuf' } });
+    const a = await fetch(`${s.url}/api/v1/namespaces/default/configmaps`, {
+      headers: { Accept: 'application/vnd.kubernetes.protobuf' },
+    });
     expect(a.status).toBe(406);
   });
 
@@ -60,7 +90,13 @@ describe('API server: bad input', () => {
   });
 
   it('answers unknown resources, groups and paths with 404 NotFound', async () => {
-    for (const path of ['/api/v1/widgets', '/apis/nope.example.com/v1/things', '/apis/apps/v9/deployments', '/nothing/here', '/api/v1/namespaces/default/pods/x/nonsense'])
+    for (const path of [
+      '/api/v1/widgets',
+      '/apis/nope.example.com/v1/things',
+      '/apis/apps/v9/deployments',
+      '/nothing/here',
+      '/api/v1/namespaces/default/pods/x/nonsense',
+    ])
       expect((await req('GET', path)).json).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
   });
 
@@ -75,27 +111,54 @@ describe('API server: bad input', () => {
     expect(lim.json.message).toContain('limit');
     const cont = await req('GET', '/api/v1/pods?limit=1&continue=garbage!');
     expect(cont.status).toBe(400);
-    const fv = await req('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Loose', JSON.stringify({ metadata: { name: 'fv' } }));
+    const fv = await req(
+      'POST',
+      '/api/v1/namespaces/default/configmaps?fieldValidation=Loose',
+      JSON.stringify({ metadata: { name: 'fv' } }),
+    );
     expect(fv.status).toBe(400);
     expect(fv.json.message).toContain('fieldValidation');
   });
 
   it('names the field in 422 Invalid for bad objects', async () => {
-    const r = await req('POST', '/api/v1/namespaces/default/pods', JSON.stringify({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }] } }));
+    const r = await req(
+      'POST',
+      '/api/v1/namespaces/default/pods',
+      JSON.stringify({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }] } }),
+    );
     expect(r.status).toBe(422);
-    expect(r.json.details.causes).toContainEqual(expect.objectContaining({ field: 'spec.containers[0].image', reason: 'FieldValueRequired' }));
+    expect(r.json.details.causes).toContainEqual(
+      expect.objectContaining({ field: 'spec.containers[0].image', reason: 'FieldValueRequired' }),
+    );
     expect(r.json.message).toBe('Pod "p" is invalid: spec.containers[0].image: Required value');
   });
 
   it('survives arbitrary bodies on every verb and keeps stored objects intact', async () => {
-    const paths = ['/api/v1/namespaces/default/configmaps', '/api/v1/namespaces/default/configmaps/keep', '/apis/apps/v1/namespaces/default/deployments', '/api/v1/namespaces/default/pods/keep/status', '/api/v1/namespaces/default/configmaps/keep2'];
-    const types = ['application/json', 'application/yaml', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+    const paths = [
+      '/api/v1/namespaces/default/configmaps',
+      '/api/v1/namespaces/default/configmaps/keep',
+      '/apis/apps/v1/namespaces/default/deployments',
+      '/api/v1/namespaces/default/pods/keep/status',
+      '/api/v1/namespaces/default/configmaps/keep2',
+    ];
+    const types = [
+      'application/json',
+      'application/yaml',
+      'application/merge-patch+json',
+      'application/json-patch+json',
+      'application/strategic-merge-patch+json',
+      'application/apply-patch+yaml',
+    ];
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE'),
         fc.constantFrom(...paths),
         fc.constantFrom(...types),
-        fc.oneof(fc.json(), fc.string(), fc.jsonValue().map((v) => JSON.stringify({ metadata: { name: 'keep' }, data: v }))),
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify({ metadata: { name: 'keep' }, data: v })),
+        ),
         async (method, path, ct, body) => {
           const r = await req(method, path, body, ct);
           expect(r.status).toBeGreaterThanOrEqual(200);
@@ -114,6 +177,14 @@ describe('API server: bad input', () => {
       const one = await req('GET', `/api/v1/namespaces/default/configmaps/${item.metadata.name}`);
       expect(one.json).toEqual(item);
     }
-    expect((await req('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: 'after-fuzz' } }))).status).toBe(201);
+    expect(
+      (
+        await req(
+          'POST',
+          '/api/v1/namespaces/default/configmaps',
+          JSON.stringify({ metadata: { name: 'after-fuzz' } }),
+        )
+      ).status,
+    ).toBe(201);
   });
 });

@@ -1,9 +1,9 @@
 // CustomResourceDefinitions: checked when written, and served as new resources once established.
 import { errors, fieldErrors, type StatusCause } from './errors.ts';
 import { nowRfc3339 } from './meta.ts';
+import { structuralSchemaErrors } from './mutations.ts';
 import { descriptorsFromCrd, type ResourceRegistry } from './resources.ts';
 import type { RestHooks } from './rest.ts';
-import { structuralSchemaErrors } from './mutations.ts';
 import type { Store } from './store.ts';
 
 function validateCrd(crd: any): StatusCause[] {
@@ -11,17 +11,30 @@ function validateCrd(crd: any): StatusCause[] {
   const spec = crd.spec ?? {};
   const names = spec.names ?? {};
   if (!spec.group) out.push(fieldErrors.required('spec.group'));
-  else if (!String(spec.group).includes('.')) out.push(fieldErrors.invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
+  else if (!String(spec.group).includes('.'))
+    out.push(fieldErrors.invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
   if (!names.plural) out.push(fieldErrors.required('spec.names.plural'));
   if (!names.kind) out.push(fieldErrors.required('spec.names.kind'));
   if (names.plural && spec.group && crd.metadata?.name !== `${names.plural}.${spec.group}`)
-    out.push(fieldErrors.invalid('metadata.name', crd.metadata?.name, `must be spec.names.plural+"."+spec.group`));
-  if (!['Namespaced', 'Cluster'].includes(spec.scope)) out.push(fieldErrors.unsupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
+    out.push(
+      fieldErrors.invalid('metadata.name', crd.metadata?.name, `must be spec.names.plural+"."+spec.group`),
+    );
+  if (!['Namespaced', 'Cluster'].includes(spec.scope))
+    out.push(fieldErrors.unsupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
   const versions = Array.isArray(spec.versions) ? spec.versions : [];
-  if (versions.length === 0) out.push(fieldErrors.required('spec.versions', 'must have exactly one version marked as storage version'));
+  if (versions.length === 0)
+    out.push(
+      fieldErrors.required('spec.versions', 'must have exactly one version marked as storage version'),
+    );
   const storage = versions.filter((v: any) => v?.storage === true);
   if (versions.length && storage.length !== 1)
-    out.push(fieldErrors.invalid('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
+    out.push(
+      fieldErrors.invalid(
+        'spec.versions',
+        versions.length,
+        'must have exactly one version marked as storage version',
+      ),
+    );
   versions.forEach((v: any, i: number) => {
     const f = `spec.versions[${i}]`;
     if (!v?.name) out.push(fieldErrors.required(`${f}.name`));
@@ -31,7 +44,12 @@ function validateCrd(crd: any): StatusCause[] {
     else out.push(...structuralSchemaErrors(schema, `${f}.schema.openAPIV3Schema`));
     const scale = v?.subresources?.scale;
     if (scale && (!scale.specReplicasPath || !scale.statusReplicasPath))
-      out.push(fieldErrors.required(`${f}.subresources.scale`, 'specReplicasPath and statusReplicasPath are required'));
+      out.push(
+        fieldErrors.required(
+          `${f}.subresources.scale`,
+          'specReplicasPath and statusReplicasPath are required',
+        ),
+      );
   });
   return out;
 }
@@ -40,23 +58,58 @@ export function registerCrdHooks(registry: ResourceRegistry, store: Store): Rest
   return {
     beforeCrdWrite(crd, old) {
       const causes = validateCrd(crd);
-      if (old && old.spec?.group !== crd.spec?.group) causes.push(fieldErrors.invalid('spec.group', crd.spec?.group, 'field is immutable'));
-      if (old && old.spec?.scope !== crd.spec?.scope) causes.push(fieldErrors.invalid('spec.scope', crd.spec?.scope, 'field is immutable'));
-      if (causes.length) throw errors.invalid('CustomResourceDefinition', 'apiextensions.k8s.io', crd.metadata?.name ?? '', causes);
+      if (old && old.spec?.group !== crd.spec?.group)
+        causes.push(fieldErrors.invalid('spec.group', crd.spec?.group, 'field is immutable'));
+      if (old && old.spec?.scope !== crd.spec?.scope)
+        causes.push(fieldErrors.invalid('spec.scope', crd.spec?.scope, 'field is immutable'));
+      if (causes.length)
+        throw errors.invalid(
+          'CustomResourceDefinition',
+          'apiextensions.k8s.io',
+          crd.metadata?.name ?? '',
+          causes,
+        );
       const taken = registry
         .all()
-        .find((d) => d.group === crd.spec.group && d.plural === crd.spec.names.plural && d.custom?.crdName !== crd.metadata.name);
-      if (taken) throw errors.conflict('customresourcedefinitions', 'apiextensions.k8s.io', crd.metadata.name, `plural ${crd.spec.names.plural} is already in use`);
+        .find(
+          (d) =>
+            d.group === crd.spec.group &&
+            d.plural === crd.spec.names.plural &&
+            d.custom?.crdName !== crd.metadata.name,
+        );
+      if (taken)
+        throw errors.conflict(
+          'customresourcedefinitions',
+          'apiextensions.k8s.io',
+          crd.metadata.name,
+          `plural ${crd.spec.names.plural} is already in use`,
+        );
       const now = nowRfc3339();
       const storageVersion = crd.spec.versions.find((v: any) => v.storage).name;
       const stored = new Set<string>(old?.status?.storedVersions ?? []);
       stored.add(storageVersion);
       const terminating = Boolean(crd.metadata.deletionTimestamp);
       crd.status = {
-        acceptedNames: { listKind: `${crd.spec.names.kind}List`, singular: String(crd.spec.names.kind).toLowerCase(), ...crd.spec.names },
+        acceptedNames: {
+          listKind: `${crd.spec.names.kind}List`,
+          singular: String(crd.spec.names.kind).toLowerCase(),
+          ...crd.spec.names,
+        },
         conditions: [
-          { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: old?.status?.conditions?.[0]?.lastTransitionTime ?? now },
-          { type: 'Established', status: terminating ? 'False' : 'True', reason: terminating ? 'Terminating' : 'InitialNamesAccepted', message: terminating ? 'the CRD is being deleted' : 'the initial names have been accepted', lastTransitionTime: old?.status?.conditions?.[1]?.lastTransitionTime ?? now },
+          {
+            type: 'NamesAccepted',
+            status: 'True',
+            reason: 'NoConflicts',
+            message: 'no conflicts found',
+            lastTransitionTime: old?.status?.conditions?.[0]?.lastTransitionTime ?? now,
+          },
+          {
+            type: 'Established',
+            status: terminating ? 'False' : 'True',
+            reason: terminating ? 'Terminating' : 'InitialNamesAccepted',
+            message: terminating ? 'the CRD is being deleted' : 'the initial names have been accepted',
+            lastTransitionTime: old?.status?.conditions?.[1]?.lastTransitionTime ?? now,
+          },
         ],
         storedVersions: [...stored],
       };

@@ -1,6 +1,6 @@
 // Discovery documents: the legacy /api and /apis JSON and the aggregated apidiscovery.k8s.io/v2
 // form that kubectl 1.32 asks for first.
-import { type ResourceDescriptor, type ResourceRegistry, apiVersionOf } from './resources.ts';
+import { apiVersionOf, type ResourceDescriptor, type ResourceRegistry } from './resources.ts';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -39,7 +39,9 @@ function apiResource(d: ResourceDescriptor): unknown[] {
 function storageHash(d: ResourceDescriptor): string {
   let h = 0;
   for (const c of `${d.group}/${d.version}/${d.kind}`) h = (h * 31 + c.charCodeAt(0)) | 0;
-  return Buffer.from(String(h >>> 0)).toString('base64').slice(0, 11);
+  return Buffer.from(String(h >>> 0))
+    .toString('base64')
+    .slice(0, 11);
 }
 
 export function apiResourceList(registry: ResourceRegistry, group: string, version: string): unknown {
@@ -97,7 +99,11 @@ function discoveryResource(d: ResourceDescriptor): unknown {
 }
 
 /** APIGroupDiscoveryList for /api (legacy: only the core group) or /apis (all named groups). */
-export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean, apiVersion: string): unknown {
+export function aggregatedDiscovery(
+  registry: ResourceRegistry,
+  legacy: boolean,
+  apiVersion: string,
+): unknown {
   const items = [...registry.groups().entries()]
     .filter(([g]) => (legacy ? g === '' : g !== ''))
     .map(([g, vs]) => ({
@@ -112,7 +118,11 @@ export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean,
 }
 
 /** Which discovery form the Accept header asks for: the first aggregated form we serve, or plain. */
-export function negotiateDiscovery(accept: string | undefined): { aggregated: boolean; apiVersion: string; contentType: string } {
+export function negotiateDiscovery(accept: string | undefined): {
+  aggregated: boolean;
+  apiVersion: string;
+  contentType: string;
+} {
   for (const part of (accept ?? '').split(',')) {
     const p = part.trim();
     if (!p.includes('as=APIGroupDiscoveryList')) continue;

@@ -82,7 +82,8 @@ export const errors = {
       group: group || undefined,
       kind: resource,
     }),
-  notFoundPath: (path: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`),
+  notFoundPath: (path: string) =>
+    new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`),
   alreadyExists: (resource: string, group: string, name: string) =>
     new ApiError(409, 'AlreadyExists', `${qualifiedResource(resource, group)} "${name}" already exists`, {
       name,
@@ -110,7 +111,11 @@ export const errors = {
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
   unsupportedMediaType: (contentType: string) =>
-    new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got "${contentType}")`),
+    new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got "${contentType}")`,
+    ),
   tooLarge: (limit: number) =>
     new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${limit} bytes`),
   forbidden: (message: string) => new ApiError(403, 'Forbidden', message),

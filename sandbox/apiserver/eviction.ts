@@ -1,11 +1,14 @@
 // pods/eviction: a delete that respects PodDisruptionBudgets, as the Eviction API does.
 import { errors } from './errors.ts';
-import type { ResourceRegistry, ResourceDescriptor } from './resources.ts';
+import type { ResourceDescriptor, ResourceRegistry } from './resources.ts';
 import type { Rest, WriteOptions } from './rest.ts';
 import { labelSelectorMatcher } from './selectors-adapter.ts';
 
 function isReady(pod: any): boolean {
-  return !pod.metadata?.deletionTimestamp && (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+  return (
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
+  );
 }
 
 function resolve(v: unknown, total: number, roundUp: boolean): number {
@@ -30,14 +33,23 @@ export function budgetsFor(rest: Rest, pod: any): BudgetCheck[] {
     const pdb = s.obj;
     const match = labelSelectorMatcher(pdb.spec?.selector ?? {});
     if (!match(pod.metadata.labels ?? {})) continue;
-    const pods = rest.store.list('/pods', ns).map((p) => p.obj).filter((p) => match(p.metadata.labels ?? {}));
+    const pods = rest.store
+      .list('/pods', ns)
+      .map((p) => p.obj)
+      .filter((p) => match(p.metadata.labels ?? {}));
     const expected = pods.filter((p) => !p.metadata.deletionTimestamp).length;
     const healthy = pods.filter(isReady).length;
     let desired: number;
     if (pdb.spec?.minAvailable !== undefined) desired = resolve(pdb.spec.minAvailable, expected, true);
-    else if (pdb.spec?.maxUnavailable !== undefined) desired = expected - resolve(pdb.spec.maxUnavailable, expected, true);
+    else if (pdb.spec?.maxUnavailable !== undefined)
+      desired = expected - resolve(pdb.spec.maxUnavailable, expected, true);
     else desired = expected;
-    out.push({ pdb: pdb.metadata.name, healthy, desiredHealthy: desired, allowed: Math.max(0, healthy - desired) });
+    out.push({
+      pdb: pdb.metadata.name,
+      healthy,
+      desiredHealthy: desired,
+      allowed: Math.max(0, healthy - desired),
+    });
   }
   return out;
 }
@@ -58,13 +70,25 @@ export function evictPod(
   if (!terminal && !pod.metadata.deletionTimestamp) {
     const budgets = budgetsFor(rest, pod);
     if (budgets.length > 1)
-      throw errors.internal('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+      throw errors.internal(
+        'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      );
     const b = budgets[0];
     // An unready pod may go while the budget is met: evicting it costs no availability.
     if (b && (isReady(pod) ? b.allowed <= 0 : b.healthy < b.desiredHealthy))
       throw errors.tooManyRequests(`Cannot evict pod as it would violate the pod's disruption budget.`, 10);
   }
   const opts = body?.deleteOptions ?? {};
-  rest.delete(podsDesc, ns, name, { gracePeriodSeconds: opts.gracePeriodSeconds, preconditions: opts.preconditions, propagationPolicy: opts.propagationPolicy }, wo);
+  rest.delete(
+    podsDesc,
+    ns,
+    name,
+    {
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      preconditions: opts.preconditions,
+      propagationPolicy: opts.propagationPolicy,
+    },
+    wo,
+  );
   void registry;
 }

@@ -1,3 +1,3 @@
-export { type ApiServer, type ApiServerOptions, startApiServer } from './server.ts';
-export { ApiError, errors, type StatusBody } from './errors.ts';
 export { SERVER_VERSION } from './discovery.ts';
+export { ApiError, errors, type StatusBody } from './errors.ts';
+export { type ApiServer, type ApiServerOptions, startApiServer } from './server.ts';

@@ -1,7 +1,8 @@
 // TEMPORARY adapter: to be wired to ./patch and ./schema.
+
+import { errors, type StatusCause } from './errors.ts';
 import { jsonPatch } from './patch/json-patch.ts';
 import { mergePatch } from './patch/merge-patch.ts';
-import { errors, type StatusCause } from './errors.ts';
 import type { ResourceDescriptor } from './resources.ts';
 import type { FieldValidation, WriteOptions } from './rest.ts';
 
@@ -17,18 +18,36 @@ function merge(doc: any, patch: any): any {
   return out;
 }
 
-export function applyPatch(type: PatchType, desc: ResourceDescriptor, current: any, body: unknown, _opts: WriteOptions): any {
+export function applyPatch(
+  type: PatchType,
+  desc: ResourceDescriptor,
+  current: any,
+  body: unknown,
+  _opts: WriteOptions,
+): any {
   if (type === 'json') return jsonPatch(current, body);
   if (type === 'merge') return mergePatch(current, body);
-  if (type === 'strategic' && desc.custom) throw errors.unsupportedMediaType('application/strategic-merge-patch+json');
+  if (type === 'strategic' && desc.custom)
+    throw errors.unsupportedMediaType('application/strategic-merge-patch+json');
   return merge(current ?? {}, body);
 }
 
-export function checkCustomResource(obj: any, _desc: ResourceDescriptor, _fv: FieldValidation): { object: any; warnings: string[] } {
+export function checkCustomResource(
+  obj: any,
+  _desc: ResourceDescriptor,
+  _fv: FieldValidation,
+): { object: any; warnings: string[] } {
   return { object: obj, warnings: [] };
 }
 
-export function recordManagedFields(_old: any, _obj: any, _manager: string | undefined, _op: 'Update' | 'Apply', _apiVersion: string, _sub?: string): void {}
+export function recordManagedFields(
+  _old: any,
+  _obj: any,
+  _manager: string | undefined,
+  _op: 'Update' | 'Apply',
+  _apiVersion: string,
+  _sub?: string,
+): void {}
 
 export function structuralSchemaErrors(_schema: unknown, _path: string): StatusCause[] {
   return [];

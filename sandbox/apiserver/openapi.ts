@@ -2,7 +2,7 @@
 // validates fields itself (the fieldValidation parameter on PATCH) and, for custom resources, to
 // explain and validate their schemas.
 import { createHash } from 'node:crypto';
-import { type ResourceDescriptor, type ResourceRegistry, apiVersionOf } from './resources.ts';
+import { apiVersionOf, type ResourceDescriptor, type ResourceRegistry } from './resources.ts';
 
 const fieldValidationParam = {
   name: 'fieldValidation',
@@ -12,7 +12,11 @@ const fieldValidationParam = {
   schema: { type: 'string', uniqueItems: true },
 };
 const dryRunParam = { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } };
-const fieldManagerParam = { name: 'fieldManager', in: 'query', schema: { type: 'string', uniqueItems: true } };
+const fieldManagerParam = {
+  name: 'fieldManager',
+  in: 'query',
+  schema: { type: 'string', uniqueItems: true },
+};
 const forceParam = { name: 'force', in: 'query', schema: { type: 'boolean', uniqueItems: true } };
 
 function gvPath(group: string, version: string): string {
@@ -22,7 +26,9 @@ function gvPath(group: string, version: string): string {
 function definitionName(d: ResourceDescriptor): string {
   const g = d.group === '' ? 'core' : d.group;
   const reversed = g.split('.').reverse().join('.');
-  return d.custom ? `${reversed}.${d.version}.${d.kind}` : `io.k8s.api.${g.split('.')[0]}.${d.version}.${d.kind}`;
+  return d.custom
+    ? `${reversed}.${d.version}.${d.kind}`
+    : `io.k8s.api.${g.split('.')[0]}.${d.version}.${d.kind}`;
 }
 
 function objectSchema(d: ResourceDescriptor): unknown {
@@ -36,9 +42,19 @@ function objectSchema(d: ResourceDescriptor): unknown {
   return {
     ...schema,
     properties: {
-      apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-      kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-      metadata: { type: 'object', description: 'Standard object metadata.', 'x-kubernetes-preserve-unknown-fields': true },
+      apiVersion: {
+        type: 'string',
+        description: 'APIVersion defines the versioned schema of this representation of an object.',
+      },
+      kind: {
+        type: 'string',
+        description: 'Kind is a string value representing the REST resource this object represents.',
+      },
+      metadata: {
+        type: 'object',
+        description: 'Standard object metadata.',
+        'x-kubernetes-preserve-unknown-fields': true,
+      },
       ...props,
     },
     // Built-in kinds carry no GVK on their schema, so kubectl computes strategic merge patches from
@@ -47,7 +63,11 @@ function objectSchema(d: ResourceDescriptor): unknown {
   };
 }
 
-export function openApiV3Doc(registry: ResourceRegistry, group: string, version: string): unknown | undefined {
+export function openApiV3Doc(
+  registry: ResourceRegistry,
+  group: string,
+  version: string,
+): unknown | undefined {
   const resources = registry.inGroupVersion(group, version);
   if (resources.length === 0) return undefined;
   const paths: Record<string, unknown> = {};
@@ -58,7 +78,9 @@ export function openApiV3Doc(registry: ResourceRegistry, group: string, version:
     schemas[definitionName(d)] = objectSchema(d);
     const base = `/${gvPath(group, version)}${d.namespaced ? '/namespaces/{namespace}' : ''}/${d.plural}`;
     const body = { content: { '*/*': { schema: ref } }, required: true };
-    const ok = { responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref } } } } };
+    const ok = {
+      responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref } } } },
+    };
     const op = (id: string, action: string, extra: object = {}) => ({
       operationId: `${id}${d.kind}`,
       'x-kubernetes-action': action,
@@ -68,17 +90,29 @@ export function openApiV3Doc(registry: ResourceRegistry, group: string, version:
     });
     paths[base] = {
       get: op('list', 'list'),
-      post: op('create', 'post', { requestBody: body, parameters: [dryRunParam, fieldManagerParam, fieldValidationParam] }),
+      post: op('create', 'post', {
+        requestBody: body,
+        parameters: [dryRunParam, fieldManagerParam, fieldValidationParam],
+      }),
       ...(d.verbs.includes('deletecollection') ? { delete: op('deletecollection', 'deletecollection') } : {}),
     };
     paths[`${base}/{name}`] = {
       get: op('read', 'get'),
-      put: op('replace', 'put', { requestBody: body, parameters: [dryRunParam, fieldManagerParam, fieldValidationParam] }),
+      put: op('replace', 'put', {
+        requestBody: body,
+        parameters: [dryRunParam, fieldManagerParam, fieldValidationParam],
+      }),
       patch: op('patch', 'patch', {
         // kubectl computes a strategic merge patch from the OpenAPI schema only when this list offers
         // it; our schemas are loose, so it uses its compiled types for built-in kinds instead, and
         // custom resources never take strategic merge patches at all.
-        requestBody: { content: { 'application/json-patch+json': {}, 'application/merge-patch+json': {}, 'application/apply-patch+yaml': {} } },
+        requestBody: {
+          content: {
+            'application/json-patch+json': {},
+            'application/merge-patch+json': {},
+            'application/apply-patch+yaml': {},
+          },
+        },
         parameters: [dryRunParam, fieldManagerParam, fieldValidationParam, forceParam],
       }),
       delete: op('delete', 'delete'),
@@ -87,8 +121,12 @@ export function openApiV3Doc(registry: ResourceRegistry, group: string, version:
       if (s.name !== 'status' && s.name !== 'scale') continue;
       paths[`${base}/{name}/${s.name}`] = {
         get: op(`read${s.name}`, 'get'),
-        patch: op(`patch${s.name}`, 'patch', { parameters: [dryRunParam, fieldManagerParam, fieldValidationParam, forceParam] }),
-        put: op(`replace${s.name}`, 'put', { parameters: [dryRunParam, fieldManagerParam, fieldValidationParam] }),
+        patch: op(`patch${s.name}`, 'patch', {
+          parameters: [dryRunParam, fieldManagerParam, fieldValidationParam, forceParam],
+        }),
+        put: op(`replace${s.name}`, 'put', {
+          parameters: [dryRunParam, fieldManagerParam, fieldValidationParam],
+        }),
       };
     }
   }

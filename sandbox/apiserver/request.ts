@@ -72,7 +72,8 @@ export function decodeObject(buf: Buffer, contentType: string | undefined): unkn
   const text = buf.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the request body is empty; an object was expected');
   if (mt === '' || mt === 'application/json' || mt === '*/*') return parseJson(text);
-  if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return parseYamlDoc(text);
+  if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml')
+    return parseYamlDoc(text);
   throw errors.unsupportedMediaType(contentType ?? '');
 }
 
@@ -139,7 +140,9 @@ export interface AcceptInfo {
 
 export function parseAccept(accept: string | undefined): AcceptInfo {
   const parts = (accept ?? '').split(',').map((s) => s.trim().toLowerCase());
-  const table = parts.some((p) => p.includes('as=table') && p.includes('g=meta.k8s.io') && p.startsWith('application/json'));
+  const table = parts.some(
+    (p) => p.includes('as=table') && p.includes('g=meta.k8s.io') && p.startsWith('application/json'),
+  );
   const protobufOnly =
     parts.length > 0 &&
     parts[0] !== '' &&

@@ -77,7 +77,8 @@ const scaleSub: SubresourceDescriptor = {
 };
 
 function builtin(
-  d: Partial<ResourceDescriptor> & Pick<ResourceDescriptor, 'group' | 'version' | 'kind' | 'plural' | 'namespaced'>,
+  d: Partial<ResourceDescriptor> &
+    Pick<ResourceDescriptor, 'group' | 'version' | 'kind' | 'plural' | 'namespaced'>,
 ): ResourceDescriptor {
   return {
     listKind: `${d.kind}List`,
@@ -158,7 +159,16 @@ export function builtinResources(): ResourceDescriptor[] {
       hasStatusSubresource: true,
       selectableFields: ['spec.clusterIP', 'spec.type'],
     }),
-    builtin({ group: '', version: 'v1', kind: 'Endpoints', listKind: 'EndpointsList', plural: 'endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'] }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Endpoints',
+      listKind: 'EndpointsList',
+      plural: 'endpoints',
+      singular: 'endpoints',
+      namespaced: true,
+      shortNames: ['ep'],
+    }),
     builtin({
       group: '',
       version: 'v1',
@@ -180,9 +190,30 @@ export function builtinResources(): ResourceDescriptor[] {
         'type',
       ],
     }),
-    builtin({ group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
-    builtin({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true, selectableFields: ['type'] }),
-    builtin({ group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'ConfigMap',
+      plural: 'configmaps',
+      namespaced: true,
+      shortNames: ['cm'],
+    }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Secret',
+      plural: 'secrets',
+      namespaced: true,
+      selectableFields: ['type'],
+    }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'ServiceAccount',
+      plural: 'serviceaccounts',
+      namespaced: true,
+      shortNames: ['sa'],
+    }),
     builtin({
       group: 'apps',
       version: 'v1',
@@ -193,7 +224,11 @@ export function builtinResources(): ResourceDescriptor[] {
       categories: ['all'],
       subresources: [statusSub('apps', 'v1', 'Deployment'), scaleSub],
       hasStatusSubresource: true,
-      scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' },
+      scale: {
+        specReplicasPath: '.spec.replicas',
+        statusReplicasPath: '.status.replicas',
+        labelSelectorPath: '.spec.selector',
+      },
     }),
     builtin({
       group: 'apps',
@@ -205,11 +240,28 @@ export function builtinResources(): ResourceDescriptor[] {
       categories: ['all'],
       subresources: [statusSub('apps', 'v1', 'ReplicaSet'), scaleSub],
       hasStatusSubresource: true,
-      scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' },
+      scale: {
+        specReplicasPath: '.spec.replicas',
+        statusReplicasPath: '.status.replicas',
+        labelSelectorPath: '.spec.selector',
+      },
       selectableFields: ['status.replicas'],
     }),
-    builtin({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true }),
-    builtin({ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true, selectableFields: ['addressType'] }),
+    builtin({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      kind: 'Lease',
+      plural: 'leases',
+      namespaced: true,
+    }),
+    builtin({
+      group: 'discovery.k8s.io',
+      version: 'v1',
+      kind: 'EndpointSlice',
+      plural: 'endpointslices',
+      namespaced: true,
+      selectableFields: ['addressType'],
+    }),
     builtin({
       group: 'policy',
       version: 'v1',
@@ -260,7 +312,9 @@ export function descriptorsFromCrd(crd: any): ResourceDescriptor[] {
       subresources: subs,
       hasStatusSubresource: hasStatus,
       ...(scale ? { scale } : {}),
-      selectableFields: (v.selectableFields ?? []).map((f: { jsonPath: string }) => f.jsonPath.replace(/^\./, '')),
+      selectableFields: (v.selectableFields ?? []).map((f: { jsonPath: string }) =>
+        f.jsonPath.replace(/^\./, ''),
+      ),
       custom: {
         crdName: crd.metadata.name,
         schema: v.schema?.openAPIV3Schema,

@@ -2,10 +2,15 @@
 // delete and deletecollection, with resourceVersion concurrency, generation, finalizers, graceful
 // deletion, status and scale subresources, dry run and field validation.
 import { randomUUID } from 'node:crypto';
-import { strategyFor, namespaceErrors, validateObjectMeta, type StrategyContext } from './builtin/strategies.ts';
-import { errors, fieldErrors, type ApiError, type StatusCause } from './errors.ts';
+import {
+  namespaceErrors,
+  type StrategyContext,
+  strategyFor,
+  validateObjectMeta,
+} from './builtin/strategies.ts';
+import { type ApiError, errors, fieldErrors, type StatusCause } from './errors.ts';
 import { clone, getPath, isObject, nowRfc3339, randomSuffix, setPath, specPart } from './meta.ts';
-import { applyPatch, checkCustomResource, recordManagedFields, type PatchType } from './mutations.ts';
+import { applyPatch, checkCustomResource, type PatchType, recordManagedFields } from './mutations.ts';
 import { apiVersionOf, type ResourceDescriptor } from './resources.ts';
 import { objectKey, type Store, type Stored } from './store.ts';
 
@@ -121,7 +126,8 @@ export class Rest implements StrategyContext {
       all = all.filter((s) => objectKey(s.obj.metadata.namespace, s.obj.metadata.name) > after);
     }
     const matches = (s: Stored) =>
-      (!opts.labelMatch || opts.labelMatch(s.obj.metadata?.labels ?? {})) && (!opts.fieldMatch || opts.fieldMatch(s.obj));
+      (!opts.labelMatch || opts.labelMatch(s.obj.metadata?.labels ?? {})) &&
+      (!opts.fieldMatch || opts.fieldMatch(s.obj));
     const items: Stored[] = [];
     let i = 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Number.POSITIVE_INFINITY;
@@ -150,7 +156,8 @@ export class Rest implements StrategyContext {
     if (desc.namespaced) this.checkNamespaceOpen(md.namespace);
     const warnings: string[] = [];
     const strategy = strategyFor(desc.group, desc.plural);
-    for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']) delete md[k];
+    for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'])
+      delete md[k];
     if (!md.name && typeof md.generateName === 'string' && md.generateName) {
       md.name = this.generateName(desc, md.namespace, md.generateName);
     }
@@ -163,7 +170,10 @@ export class Rest implements StrategyContext {
       Object.assign(obj, checked.object);
     }
     strategy.defaults?.(obj);
-    const causes = [...validateObjectMeta(obj, desc.namespaced, strategy.nameRule), ...(strategy.validate?.(obj) ?? [])];
+    const causes = [
+      ...validateObjectMeta(obj, desc.namespaced, strategy.nameRule),
+      ...(strategy.validate?.(obj) ?? []),
+    ];
     if (causes.length) throw invalid(desc, md.name ?? md.generateName ?? '', causes);
     if (desc.hasStatusSubresource && !['Node'].includes(desc.kind)) delete obj.status;
     strategy.prepareForCreate?.(obj, this);
@@ -204,7 +214,13 @@ export class Rest implements StrategyContext {
     const sa = {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: { name: 'default', namespace: ns, uid: randomUUID(), creationTimestamp: nowRfc3339(), resourceVersion: String(rv) },
+      metadata: {
+        name: 'default',
+        namespace: ns,
+        uid: randomUUID(),
+        creationTimestamp: nowRfc3339(),
+        resourceVersion: String(rv),
+      },
     };
     this.store.put('/serviceaccounts', saKey, sa, rv);
   }
@@ -217,23 +233,32 @@ export class Rest implements StrategyContext {
 
   /** Decoded request body → object with kind, apiVersion and namespace checked against the request. */
   private checkBody(desc: ResourceDescriptor, ns: string | undefined, body: any): any {
-    if (!isObject(body)) throw errors.badRequest(`the body of the request must be a JSON or YAML object of kind ${desc.kind}`);
+    if (!isObject(body))
+      throw errors.badRequest(`the body of the request must be a JSON or YAML object of kind ${desc.kind}`);
     const obj = clone(body);
     const apiVersion = apiVersionOf(desc);
     if (obj.kind !== undefined && obj.kind !== desc.kind)
-      throw errors.badRequest(`the kind of the provided object (${obj.kind}) does not match the resource ${desc.plural} (kind ${desc.kind})`);
+      throw errors.badRequest(
+        `the kind of the provided object (${obj.kind}) does not match the resource ${desc.plural} (kind ${desc.kind})`,
+      );
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion)
-      throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+      throw errors.badRequest(
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`,
+      );
     obj.kind = desc.kind;
     obj.apiVersion = apiVersion;
     if (obj.metadata === undefined) obj.metadata = {};
-    if (!isObject(obj.metadata)) throw invalid(desc, '', [fieldErrors.typeInvalid('metadata', obj.metadata, 'must be an object')]);
+    if (!isObject(obj.metadata))
+      throw invalid(desc, '', [fieldErrors.typeInvalid('metadata', obj.metadata, 'must be an object')]);
     const md = obj.metadata;
     if (desc.namespaced) {
       if (md.namespace !== undefined && md.namespace !== '' && ns !== undefined && md.namespace !== ns)
-        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw errors.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       md.namespace = ns ?? md.namespace;
-      if (!md.namespace) throw errors.badRequest('the namespace of the object is required for a namespaced resource');
+      if (!md.namespace)
+        throw errors.badRequest('the namespace of the object is required for a namespaced resource');
     } else {
       delete md.namespace;
     }
@@ -252,7 +277,9 @@ export class Rest implements StrategyContext {
   ): WriteResult {
     const obj = this.checkBody(desc, ns, body);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name)
-      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+      throw errors.badRequest(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
     obj.metadata.name = name;
     const type = typeOf(desc);
     const key = objectKey(desc.namespaced ? obj.metadata.namespace : undefined, name);
@@ -267,14 +294,34 @@ export class Rest implements StrategyContext {
   }
 
   /** The one road for every change to an existing object (update, patch, status, scale, finalize). */
-  commitUpdate(desc: ResourceDescriptor, current: Stored, next: any, opts: WriteOptions, subresource?: string): WriteResult {
+  commitUpdate(
+    desc: ResourceDescriptor,
+    current: Stored,
+    next: any,
+    opts: WriteOptions,
+    subresource?: string,
+  ): WriteResult {
     const old = current.obj;
     const md = next.metadata;
     const name = old.metadata.name;
-    if (md.resourceVersion !== undefined && md.resourceVersion !== '' && md.resourceVersion !== old.metadata.resourceVersion)
-      throw errors.conflict(desc.plural, desc.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    if (
+      md.resourceVersion !== undefined &&
+      md.resourceVersion !== '' &&
+      md.resourceVersion !== old.metadata.resourceVersion
+    )
+      throw errors.conflict(
+        desc.plural,
+        desc.group,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     if (md.uid !== undefined && md.uid !== '' && md.uid !== old.metadata.uid)
-      throw errors.conflict(desc.plural, desc.group, name, `Precondition failed: UID in precondition: ${md.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw errors.conflict(
+        desc.plural,
+        desc.group,
+        name,
+        `Precondition failed: UID in precondition: ${md.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     const warnings: string[] = [];
     const strategy = strategyFor(desc.group, desc.plural);
 
@@ -288,7 +335,13 @@ export class Rest implements StrategyContext {
     } else {
       obj = next;
       // Fields clients cannot change.
-      for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'])
+      for (const k of [
+        'uid',
+        'creationTimestamp',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+        'generation',
+      ])
         if (old.metadata[k] !== undefined) md[k] = old.metadata[k];
         else delete md[k];
       md.namespace = old.metadata.namespace;
@@ -307,7 +360,9 @@ export class Rest implements StrategyContext {
     }
     const causes = [
       ...validateObjectMeta(obj, desc.namespaced, strategy.nameRule),
-      ...(subresource ? [] : [...(strategy.validate?.(obj) ?? []), ...(strategy.validateUpdate?.(obj, old) ?? [])]),
+      ...(subresource
+        ? []
+        : [...(strategy.validate?.(obj) ?? []), ...(strategy.validateUpdate?.(obj, old) ?? [])]),
     ];
     if (desc.custom && subresource === 'status') {
       const checked = checkCustomResource(obj, desc, opts.fieldValidation);
@@ -344,7 +399,8 @@ export class Rest implements StrategyContext {
     const md = obj.metadata;
     if (!md.deletionTimestamp) return false;
     if ((md.finalizers ?? []).length > 0) return false;
-    if (desc.plural === 'namespaces' && desc.group === '' && (obj.spec?.finalizers ?? []).length > 0) return false;
+    if (desc.plural === 'namespaces' && desc.group === '' && (obj.spec?.finalizers ?? []).length > 0)
+      return false;
     if (desc.plural === 'pods' && desc.group === '' && (md.deletionGracePeriodSeconds ?? 0) > 0) return false;
     return true;
   }
@@ -370,7 +426,8 @@ export class Rest implements StrategyContext {
     const type = typeOf(desc);
     const current = this.store.get(type, objectKey(desc.namespaced ? ns : undefined, name));
     if (patchType === 'apply') {
-      if (!opts.fieldManager) throw errors.badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+      if (!opts.fieldManager)
+        throw errors.badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
       if (!isObject(patchBody)) throw errors.badRequest('the apply configuration must be an object');
       if (!current) {
         if (subresource) throw errors.notFound(desc.plural, desc.group, name);
@@ -384,15 +441,29 @@ export class Rest implements StrategyContext {
     const patched = applyPatch(patchType, desc, clone(current.obj), patchBody, opts);
     if (!isObject(patched)) throw errors.badRequest('the patch produced something that is not an object');
     if (patched.metadata?.name !== undefined && patched.metadata.name !== name)
-      throw invalid(desc, name, [fieldErrors.invalid('metadata.name', patched.metadata.name, 'field is immutable')]);
+      throw invalid(desc, name, [
+        fieldErrors.invalid('metadata.name', patched.metadata.name, 'field is immutable'),
+      ]);
     // A patch without its own resourceVersion precondition applies to the version it was computed on.
-    const preconditionRv = isObject(patchBody) && isObject((patchBody as any).metadata) ? (patchBody as any).metadata.resourceVersion : undefined;
-    patched.metadata = { ...(patched.metadata ?? {}), resourceVersion: preconditionRv ?? current.obj.metadata.resourceVersion };
+    const preconditionRv =
+      isObject(patchBody) && isObject((patchBody as any).metadata)
+        ? (patchBody as any).metadata.resourceVersion
+        : undefined;
+    patched.metadata = {
+      ...(patched.metadata ?? {}),
+      resourceVersion: preconditionRv ?? current.obj.metadata.resourceVersion,
+    };
     if (patched.kind !== desc.kind || patched.apiVersion !== current.obj.apiVersion) {
       patched.kind = desc.kind;
       patched.apiVersion = current.obj.apiVersion;
     }
-    return this.commitUpdate(desc, current, patched, { ...opts, fieldManager: patchType === 'apply' ? undefined : opts.fieldManager }, subresource);
+    return this.commitUpdate(
+      desc,
+      current,
+      patched,
+      { ...opts, fieldManager: patchType === 'apply' ? undefined : opts.fieldManager },
+      subresource,
+    );
   }
 
   // --- scale subresource --------------------------------------------------------------------
@@ -402,12 +473,20 @@ export class Rest implements StrategyContext {
     return toScale(desc, obj);
   }
 
-  updateScale(desc: ResourceDescriptor, ns: string | undefined, name: string, scale: any, opts: WriteOptions): WriteResult {
+  updateScale(
+    desc: ResourceDescriptor,
+    ns: string | undefined,
+    name: string,
+    scale: any,
+    opts: WriteOptions,
+  ): WriteResult {
     const current = this.getStored(desc, ns, name);
     if (!isObject(scale)) throw errors.badRequest('the body must be an autoscaling/v1 Scale');
     const replicas = scale.spec?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
-      throw errors.invalid('Scale', 'autoscaling', name, [fieldErrors.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+      throw errors.invalid('Scale', 'autoscaling', name, [
+        fieldErrors.invalid('spec.replicas', replicas, 'must be greater than or equal to 0'),
+      ]);
     const next = clone(current.obj);
     setPath(next, desc.scale!.specReplicasPath, replicas);
     next.metadata.resourceVersion = scale.metadata?.resourceVersion || current.obj.metadata.resourceVersion;
@@ -415,15 +494,34 @@ export class Rest implements StrategyContext {
     return { ...res, obj: toScale(desc, res.obj) };
   }
 
-  patchScale(desc: ResourceDescriptor, ns: string | undefined, name: string, patchType: PatchType, body: unknown, opts: WriteOptions): WriteResult {
+  patchScale(
+    desc: ResourceDescriptor,
+    ns: string | undefined,
+    name: string,
+    patchType: PatchType,
+    body: unknown,
+    opts: WriteOptions,
+  ): WriteResult {
     const scale = this.getScale(desc, ns, name);
-    const patched = applyPatch(patchType === 'strategic' ? 'merge' : patchType, scaleDescriptor, scale, body, opts);
+    const patched = applyPatch(
+      patchType === 'strategic' ? 'merge' : patchType,
+      scaleDescriptor,
+      scale,
+      body,
+      opts,
+    );
     return this.updateScale(desc, ns, name, patched, opts);
   }
 
   // --- delete -------------------------------------------------------------------------------
 
-  delete(desc: ResourceDescriptor, ns: string | undefined, name: string, options: DeleteOptions, opts: WriteOptions): WriteResult {
+  delete(
+    desc: ResourceDescriptor,
+    ns: string | undefined,
+    name: string,
+    options: DeleteOptions,
+    opts: WriteOptions,
+  ): WriteResult {
     const type = typeOf(desc);
     const key = objectKey(desc.namespaced ? ns : undefined, name);
     const current = this.store.get(type, key);
@@ -431,12 +529,24 @@ export class Rest implements StrategyContext {
     const old = current.obj;
     const pre = options.preconditions ?? {};
     if (pre.uid && pre.uid !== old.metadata.uid)
-      throw errors.conflict(desc.plural, desc.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw errors.conflict(
+        desc.plural,
+        desc.group,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     if (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)
-      throw errors.conflict(desc.plural, desc.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
+      throw errors.conflict(
+        desc.plural,
+        desc.group,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+      );
     const grace = options.gracePeriodSeconds;
     if (grace !== undefined && (!Number.isInteger(grace) || grace < 0))
-      throw errors.invalid(desc.kind, desc.group, name, [fieldErrors.invalid('gracePeriodSeconds', grace, 'must be greater than or equal to 0')]);
+      throw errors.invalid(desc.kind, desc.group, name, [
+        fieldErrors.invalid('gracePeriodSeconds', grace, 'must be greater than or equal to 0'),
+      ]);
 
     const obj = clone(old);
     const md = obj.metadata;
@@ -458,12 +568,15 @@ export class Rest implements StrategyContext {
     let podGrace = 0;
     if (desc.plural === 'pods' && desc.group === '') {
       const terminal = old.status?.phase === 'Succeeded' || old.status?.phase === 'Failed';
-      podGrace = !old.spec?.nodeName || terminal ? 0 : (grace ?? old.spec?.terminationGracePeriodSeconds ?? 30);
+      podGrace =
+        !old.spec?.nodeName || terminal ? 0 : (grace ?? old.spec?.terminationGracePeriodSeconds ?? 30);
       // A deletion already in progress can only be shortened.
-      if (md.deletionGracePeriodSeconds !== undefined) podGrace = Math.min(podGrace, md.deletionGracePeriodSeconds);
+      if (md.deletionGracePeriodSeconds !== undefined)
+        podGrace = Math.min(podGrace, md.deletionGracePeriodSeconds);
     }
     const isNamespace = desc.plural === 'namespaces' && desc.group === '';
-    const holdByFinalizers = (md.finalizers ?? []).length > 0 || (isNamespace && (obj.spec?.finalizers ?? []).length > 0);
+    const holdByFinalizers =
+      (md.finalizers ?? []).length > 0 || (isNamespace && (obj.spec?.finalizers ?? []).length > 0);
 
     if (!holdByFinalizers && podGrace === 0) {
       if (opts.dryRun) return { obj, warnings: [], code: 200 };
@@ -506,7 +619,15 @@ export class Rest implements StrategyContext {
     const out: any[] = [];
     for (const s of items) {
       try {
-        out.push(this.delete(desc, s.obj.metadata.namespace, s.obj.metadata.name, { ...options, preconditions: undefined }, opts).obj);
+        out.push(
+          this.delete(
+            desc,
+            s.obj.metadata.namespace,
+            s.obj.metadata.name,
+            { ...options, preconditions: undefined },
+            opts,
+          ).obj,
+        );
       } catch (e) {
         // Somebody else removed it meanwhile: that is what we wanted.
         if ((e as ApiError).code !== 404) throw e;
@@ -548,7 +669,9 @@ export function toScale(desc: ResourceDescriptor, obj: any): any {
     spec: { replicas: (getPath(obj, sc.specReplicasPath) as number | undefined) ?? 0 },
     status: {
       replicas: (getPath(obj, sc.statusReplicasPath) as number | undefined) ?? 0,
-      ...(selector !== undefined ? { selector: typeof selector === 'string' ? selector : formatLabelSelector(selector) } : {}),
+      ...(selector !== undefined
+        ? { selector: typeof selector === 'string' ? selector : formatLabelSelector(selector) }
+        : {}),
     },
   };
 }
@@ -557,7 +680,8 @@ export function toScale(desc: ResourceDescriptor, obj: any): any {
 export function formatLabelSelector(sel: any): string {
   if (!isObject(sel)) return '';
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b))) parts.push(`${k}=${v}`);
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+    parts.push(`${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {
     const values = [...(e.values ?? [])].sort().join(',');
     if (e.operator === 'In') parts.push(`${e.key} in (${values})`);

@@ -1,6 +1,12 @@
 // The sandbox API server: kube-apiserver's HTTP API over the store, for real clients (kubectl,
 // @kubernetes/client-node, the Python client, Prometheus) on 127.0.0.1.
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
@@ -15,6 +21,7 @@ import {
   SERVER_VERSION,
 } from './discovery.ts';
 import { ApiError, errors } from './errors.ts';
+import { evictPod } from './eviction.ts';
 import { getPath } from './meta.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
 import {
@@ -25,15 +32,21 @@ import {
   parseAccept,
   parseResourcePath,
   patchTypeOf,
-  readBody,
   type ResourceRequest,
+  readBody,
 } from './request.ts';
 import { apiVersionOf, type ResourceDescriptor, ResourceRegistry } from './resources.ts';
-import { type DeleteOptions, type FieldValidation, type ListOptions, Rest, typeOf, type WriteOptions } from './rest.ts';
+import {
+  type DeleteOptions,
+  type FieldValidation,
+  type ListOptions,
+  Rest,
+  typeOf,
+  type WriteOptions,
+} from './rest.ts';
 import { compileFieldSelector, compileLabelSelector } from './selectors-adapter.ts';
-import { objectKey, Store, type ChangeEvent, type Stored } from './store.ts';
-import { toTable, type IncludeObject } from './tables.ts';
-import { evictPod } from './eviction.ts';
+import { type ChangeEvent, objectKey, Store, type Stored } from './store.ts';
+import { type IncludeObject, toTable } from './tables.ts';
 
 export interface ApiServerOptions {
   host?: string;
@@ -64,15 +77,18 @@ const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-nod
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';
-  const log = opts.logger ?? pino({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'warn', name: 'sandbox-apiserver' });
+  const log =
+    opts.logger ?? pino({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'warn', name: 'sandbox-apiserver' });
   const store = new Store({ dataDir: opts.dataDir, historyPerType: opts.historyPerType });
   const registry = new ResourceRegistry();
   const rest = new Rest(store, registerCrdHooks(registry, store));
   // CRDs stored before a restart are served again.
-  for (const s of store.list('apiextensions.k8s.io/customresourcedefinitions')) rest['hooks'].afterCrdWrite?.(s.obj);
+  for (const s of store.list('apiextensions.k8s.io/customresourcedefinitions'))
+    rest['hooks'].afterCrdWrite?.(s.obj);
   const writeOpts: WriteOptions = { dryRun: false, fieldValidation: 'Strict', fieldManager: 'sandbox' };
   for (const ns of BOOTSTRAP_NAMESPACES)
-    if (!store.get('/namespaces', ns)) rest.create(registry.get('', 'v1', 'namespaces')!, undefined, { metadata: { name: ns } }, writeOpts);
+    if (!store.get('/namespaces', ns))
+      rest.create(registry.get('', 'v1', 'namespaces')!, undefined, { metadata: { name: ns } }, writeOpts);
 
   const watches = new Set<() => void>();
   const bookmarkMs = opts.bookmarkIntervalMs ?? 60_000;
@@ -150,7 +166,13 @@ interface HandlerContext {
   serverAddress: string;
 }
 
-function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', warnings: string[] = []): void {
+function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  contentType = 'application/json',
+  warnings: string[] = [],
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string | string[]> = {
     'Content-Type': contentType,
@@ -163,10 +185,7 @@ function sendJson(res: ServerResponse, code: number, body: unknown, contentType 
 }
 
 function sendError(ctx: HandlerContext, res: ServerResponse, e: unknown): void {
-  const err =
-    e instanceof ApiError
-      ? e
-      : errors.internal(e instanceof Error ? e.message : String(e));
+  const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
   if (!(e instanceof ApiError)) ctx.log.error({ err: e }, 'unexpected error handling a request');
   if (res.headersSent) {
     res.destroy();
@@ -189,13 +208,24 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   if (path === '/api' || path === '/apis') {
     const neg = negotiateDiscovery(req.headers.accept);
-    if (neg.aggregated) return sendJson(res, 200, aggregatedDiscovery(ctx.registry, path === '/api', neg.apiVersion), neg.contentType);
+    if (neg.aggregated)
+      return sendJson(
+        res,
+        200,
+        aggregatedDiscovery(ctx.registry, path === '/api', neg.apiVersion),
+        neg.contentType,
+      );
     return sendJson(res, 200, path === '/api' ? apiVersions(ctx.serverAddress) : apiGroupList(ctx.registry));
   }
   if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Index(ctx.registry));
   if (path.startsWith('/openapi/v3/')) {
     const gv = path.slice('/openapi/v3/'.length).split('/');
-    const doc = gv[0] === 'api' ? openApiV3Doc(ctx.registry, '', gv[1] ?? '') : gv[0] === 'apis' ? openApiV3Doc(ctx.registry, gv[1] ?? '', gv[2] ?? '') : undefined;
+    const doc =
+      gv[0] === 'api'
+        ? openApiV3Doc(ctx.registry, '', gv[1] ?? '')
+        : gv[0] === 'apis'
+          ? openApiV3Doc(ctx.registry, gv[1] ?? '', gv[2] ?? '')
+          : undefined;
     if (!doc) throw errors.notFoundPath(path);
     return sendJson(res, 200, doc);
   }
@@ -217,16 +247,20 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const desc = ctx.registry.get(r.group, r.version, r.plural);
   if (!desc) throw errors.notFoundPath(`${method} ${path}`);
   if (r.namespace !== undefined && !desc.namespaced) throw errors.notFoundPath(path);
-  if (r.subresource && !desc.subresources.some((s) => s.name === r.subresource)) throw errors.notFoundPath(path);
+  if (r.subresource && !desc.subresources.some((s) => s.name === r.subresource))
+    throw errors.notFoundPath(path);
   return handleResource(ctx, req, res, url, method, r, desc);
 }
 
 function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
   const dryRun = q.getAll('dryRun');
-  for (const d of dryRun) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${d}": supported values: "All"`);
+  for (const d of dryRun)
+    if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${d}": supported values: "All"`);
   const fv = q.get('fieldValidation') ?? 'Strict';
   if (!['Strict', 'Warn', 'Ignore'].includes(fv))
-    throw errors.badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
+    throw errors.badRequest(
+      `fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`,
+    );
   const fieldManager = q.get('fieldManager') ?? (req.headers['user-agent'] ?? '').split('/')[0] ?? undefined;
   return {
     dryRun: dryRun.length > 0,
@@ -240,7 +274,8 @@ function listOptions(q: URLSearchParams, desc: ResourceDescriptor): ListOptions 
   const ls = q.get('labelSelector');
   const fs = q.get('fieldSelector');
   const limit = intParam(q, 'limit');
-  if (limit !== undefined && limit < 0) throw errors.badRequest(`limit: Invalid value: ${limit}: must be non-negative`);
+  if (limit !== undefined && limit < 0)
+    throw errors.badRequest(`limit: Invalid value: ${limit}: must be non-negative`);
   return {
     labelMatch: ls ? compileLabelSelector(ls) : undefined,
     fieldMatch: fs ? compileFieldSelector(fs, desc) : undefined,
@@ -262,7 +297,8 @@ function objAtVersion(desc: ResourceDescriptor, obj: any): any {
 
 function includeObjectParam(q: URLSearchParams): IncludeObject {
   const v = q.get('includeObject') ?? 'Metadata';
-  if (!['None', 'Metadata', 'Object'].includes(v)) throw errors.badRequest(`includeObject: Unsupported value: "${v}"`);
+  if (!['None', 'Metadata', 'Object'].includes(v))
+    throw errors.badRequest(`includeObject: Unsupported value: "${v}"`);
   return v as IncludeObject;
 }
 
@@ -278,7 +314,10 @@ async function handleResource(
   const q = url.searchParams;
   const { rest } = ctx;
   const accept = parseAccept(req.headers.accept);
-  if (accept.protobufOnly) throw errors.notAcceptable('only the following media types are accepted: application/json, application/yaml');
+  if (accept.protobufOnly)
+    throw errors.notAcceptable(
+      'only the following media types are accepted: application/json, application/yaml',
+    );
   const ns = r.namespace;
 
   if (method === 'GET') {
@@ -296,7 +335,12 @@ async function handleResource(
         return sendJson(
           res,
           200,
-          toTable(desc, result.items.map((s) => objAtVersion(desc, s.obj)), listMeta, includeObjectParam(q)),
+          toTable(
+            desc,
+            result.items.map((s) => objAtVersion(desc, s.obj)),
+            listMeta,
+            includeObjectParam(q),
+          ),
         );
       const body = `{"kind":${JSON.stringify(desc.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(desc))},"metadata":${JSON.stringify(listMeta)},"items":[${result.items.map((s) => atVersion(desc, s)).join(',')}]}`;
       return sendJson(res, 200, body);
@@ -308,7 +352,17 @@ async function handleResource(
       return serveWatch(ctx, req, res, q, desc, ns, accept.table);
     }
     const s = rest.getStored(desc, ns, r.name);
-    if (accept.table) return sendJson(res, 200, toTable(desc, [objAtVersion(desc, s.obj)], { resourceVersion: s.obj.metadata.resourceVersion }, includeObjectParam(q)));
+    if (accept.table)
+      return sendJson(
+        res,
+        200,
+        toTable(
+          desc,
+          [objAtVersion(desc, s.obj)],
+          { resourceVersion: s.obj.metadata.resourceVersion },
+          includeObjectParam(q),
+        ),
+      );
     return sendJson(res, 200, atVersion(desc, s));
   }
 
@@ -317,15 +371,30 @@ async function handleResource(
     if (r.name !== undefined && r.subresource === 'binding') {
       const body = decodeObject(await readBody(req), req.headers['content-type']) as any;
       bindPod(ctx, desc, ns, r.name, body, wo);
-      return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      return sendJson(res, 201, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        code: 201,
+      });
     }
     if (r.name !== undefined && r.subresource === 'eviction') {
       const body = decodeObject(await readBody(req), req.headers['content-type']) as any;
       evictPod(rest, ctx.registry, desc, ns!, r.name, body, wo);
-      return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      return sendJson(res, 201, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        code: 201,
+      });
     }
     if (r.name !== undefined) throw errors.methodNotAllowed(`POST is not supported on ${url.pathname}`);
-    if (desc.namespaced && ns === undefined) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource: create needs a namespace in the path`);
+    if (desc.namespaced && ns === undefined)
+      throw errors.methodNotAllowed(
+        `the server does not allow this method on the requested resource: create needs a namespace in the path`,
+      );
     const body = decodeObject(await readBody(req), req.headers['content-type']);
     const result = rest.create(desc, ns, body, wo);
     return sendJson(res, result.code, objAtVersion(desc, result.obj), 'application/json', result.warnings);
@@ -352,24 +421,38 @@ async function handleResource(
       const result = rest.patchScale(desc, ns, r.name, type, body, wo);
       return sendJson(res, result.code, result.obj, 'application/json', result.warnings);
     }
-    if (r.subresource && r.subresource !== 'status') throw errors.methodNotAllowed(`PATCH is not supported on ${r.subresource}`);
+    if (r.subresource && r.subresource !== 'status')
+      throw errors.methodNotAllowed(`PATCH is not supported on ${r.subresource}`);
     const result = rest.patch(desc, ns, r.name, type, body, wo, r.subresource);
     return sendJson(res, result.code, objAtVersion(desc, result.obj), 'application/json', result.warnings);
   }
 
   if (method === 'DELETE') {
     const raw = await readBody(req);
-    const body = raw.length && raw.toString().trim() ? (decodeObject(raw, req.headers['content-type'] ?? 'application/json') as any) : {};
+    const body =
+      raw.length && raw.toString().trim()
+        ? (decodeObject(raw, req.headers['content-type'] ?? 'application/json') as any)
+        : {};
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw errors.badRequest('the body of a DELETE must be a DeleteOptions object');
-    if (body.preconditions !== undefined && (body.preconditions === null || typeof body.preconditions !== 'object'))
+    if (
+      body.preconditions !== undefined &&
+      (body.preconditions === null || typeof body.preconditions !== 'object')
+    )
       throw errors.badRequest('preconditions must be an object with uid and/or resourceVersion');
     const grace = intParam(q, 'gracePeriodSeconds');
     const policy = q.get('propagationPolicy');
     if (policy !== null && !['Foreground', 'Background', 'Orphan'].includes(policy))
-      throw errors.badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
-    if (body.propagationPolicy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(body.propagationPolicy))
-      throw errors.badRequest(`propagationPolicy: Unsupported value: "${body.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
+      throw errors.badRequest(
+        `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+      );
+    if (
+      body.propagationPolicy !== undefined &&
+      !['Foreground', 'Background', 'Orphan'].includes(body.propagationPolicy)
+    )
+      throw errors.badRequest(
+        `propagationPolicy: Unsupported value: "${body.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`,
+      );
     const options: DeleteOptions = {
       gracePeriodSeconds: grace ?? body.gracePeriodSeconds,
       propagationPolicy: (policy ?? body.propagationPolicy) as DeleteOptions['propagationPolicy'],
@@ -378,9 +461,15 @@ async function handleResource(
     };
     if (body.dryRun?.includes?.('All')) wo.dryRun = true;
     if (r.name === undefined) {
-      if (desc.plural === 'namespaces' && desc.group === '') throw errors.methodNotAllowed('deletecollection is not supported on namespaces');
+      if (desc.plural === 'namespaces' && desc.group === '')
+        throw errors.methodNotAllowed('deletecollection is not supported on namespaces');
       const items = rest.deleteCollection(desc, ns, listOptions(q, desc), options, wo);
-      return sendJson(res, 200, { kind: desc.listKind, apiVersion: apiVersionOf(desc), metadata: { resourceVersion: String(ctx.store.currentRv()) }, items: items.map((o) => objAtVersion(desc, o)) });
+      return sendJson(res, 200, {
+        kind: desc.listKind,
+        apiVersion: apiVersionOf(desc),
+        metadata: { resourceVersion: String(ctx.store.currentRv()) },
+        items: items.map((o) => objAtVersion(desc, o)),
+      });
     }
     const result = rest.delete(desc, ns, r.name, options, wo);
     // Like kube-apiserver, most kinds answer an immediate deletion with a Status; pods and custom
@@ -391,7 +480,12 @@ async function handleResource(
         apiVersion: 'v1',
         metadata: {},
         status: 'Success',
-        details: { name: r.name, ...(desc.group ? { group: desc.group } : {}), kind: desc.plural, uid: result.obj.metadata?.uid },
+        details: {
+          name: r.name,
+          ...(desc.group ? { group: desc.group } : {}),
+          kind: desc.plural,
+          uid: result.obj.metadata?.uid,
+        },
       });
     return sendJson(res, result.code, objAtVersion(desc, result.obj));
   }
@@ -400,21 +494,41 @@ async function handleResource(
 }
 
 function returnsDeletedObject(desc: ResourceDescriptor): boolean {
-  return Boolean(desc.custom) || (desc.group === '' && (desc.plural === 'pods' || desc.plural === 'namespaces'));
+  return (
+    Boolean(desc.custom) || (desc.group === '' && (desc.plural === 'pods' || desc.plural === 'namespaces'))
+  );
 }
 
-function bindPod(ctx: HandlerContext, desc: ResourceDescriptor, ns: string | undefined, name: string, body: any, wo: WriteOptions): void {
+function bindPod(
+  ctx: HandlerContext,
+  desc: ResourceDescriptor,
+  ns: string | undefined,
+  name: string,
+  body: any,
+  wo: WriteOptions,
+): void {
   const target = body?.target;
-  if (!target?.name) throw errors.invalid('Binding', '', name, [{ field: 'target.name', message: 'Required value' }]);
+  if (!target?.name)
+    throw errors.invalid('Binding', '', name, [{ field: 'target.name', message: 'Required value' }]);
   const current = ctx.rest.getStored(desc, ns, name);
   if (current.obj.metadata.deletionTimestamp)
     throw errors.conflict('pods', '', name, 'pod is being deleted, cannot be assigned to a host');
   if (current.obj.spec?.nodeName)
-    throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${current.obj.spec.nodeName}"`);
+    throw errors.conflict(
+      'pods',
+      '',
+      name,
+      `pod ${name} is already assigned to node "${current.obj.spec.nodeName}"`,
+    );
   const next = JSON.parse(current.json);
   next.spec.nodeName = target.name;
   const conds = (next.status.conditions ??= []).filter((c: any) => c.type !== 'PodScheduled');
-  conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ctx.rest.now() });
+  conds.push({
+    type: 'PodScheduled',
+    status: 'True',
+    lastProbeTime: null,
+    lastTransitionTime: ctx.rest.now(),
+  });
   next.status.conditions = conds;
   // Binding is the one write that may set spec.nodeName; it bypasses the pod update rules.
   const rv = ctx.store.nextRv();
@@ -436,14 +550,21 @@ async function proxyLog(
   const containers: string[] = (pod.spec?.containers ?? []).map((c: any) => c.name);
   const container = q.get('container') ?? (containers.length === 1 ? containers[0] : undefined);
   if (!container)
-    throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
-  if (!containers.includes(container) && !(pod.spec?.initContainers ?? []).some((c: any) => c.name === container))
+    throw errors.badRequest(
+      `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`,
+    );
+  if (
+    !containers.includes(container) &&
+    !(pod.spec?.initContainers ?? []).some((c: any) => c.name === container)
+  )
     throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
   const nodeName = pod.spec?.nodeName;
   const node = nodeName ? ctx.store.get('/nodes', nodeName)?.obj : undefined;
   const port = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  const address = (node?.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
-  if (!port) throw errors.badRequest(`pod ${name} has no logs: it is not running on a node with a kubelet endpoint`);
+  const address =
+    (node?.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
+  if (!port)
+    throw errors.badRequest(`pod ${name} has no logs: it is not running on a node with a kubelet endpoint`);
   const params = new URLSearchParams();
   for (const k of ['follow', 'previous', 'timestamps', 'tailLines', 'sinceSeconds', 'limitBytes']) {
     const v = q.get(k);
@@ -505,12 +626,17 @@ function serveWatch(
   let startRv: number | undefined;
   if (rvParam !== null && rvParam !== '' && rvParam !== '0') {
     startRv = Number(rvParam);
-    if (!Number.isInteger(startRv) || startRv < 0) throw errors.badRequest(`invalid resource version: "${rvParam}"`);
+    if (!Number.isInteger(startRv) || startRv < 0)
+      throw errors.badRequest(`invalid resource version: "${rvParam}"`);
   }
   let replay: ChangeEvent[] | undefined = [];
   if (startRv !== undefined) replay = ctx.store.changesSince(type, startRv);
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+  });
   res.flushHeaders();
 
   const write = (line: string) => {
@@ -520,7 +646,15 @@ function serveWatch(
   };
   const encodeObj = (s: Stored) => {
     if (!asTable) return atVersion(desc, s);
-    const t = JSON.stringify(toTable(desc, [objAtVersion(desc, s.obj)], { resourceVersion: String(s.rv) }, includeObject, !sentColumns));
+    const t = JSON.stringify(
+      toTable(
+        desc,
+        [objAtVersion(desc, s.obj)],
+        { resourceVersion: String(s.rv) },
+        includeObject,
+        !sentColumns,
+      ),
+    );
     sentColumns = true;
     return t;
   };
@@ -550,12 +684,20 @@ function serveWatch(
 
   if (startRv === undefined) {
     // No resourceVersion: the current state as ADDED events, then changes.
-    for (const s of ctx.store.list(type, desc.namespaced ? ns : undefined)) if (matches(s.obj)) send('ADDED', s);
+    for (const s of ctx.store.list(type, desc.namespaced ? ns : undefined))
+      if (matches(s.obj)) send('ADDED', s);
     if (sendInitialEvents && bookmarks)
       write(
         JSON.stringify({
           type: 'BOOKMARK',
-          object: { kind: desc.kind, apiVersion: apiVersionOf(desc), metadata: { resourceVersion: String(ctx.store.currentRv()), annotations: { 'k8s.io/initial-events-end': 'true' } } },
+          object: {
+            kind: desc.kind,
+            apiVersion: apiVersionOf(desc),
+            metadata: {
+              resourceVersion: String(ctx.store.currentRv()),
+              annotations: { 'k8s.io/initial-events-end': 'true' },
+            },
+          },
         }),
       );
   } else {
@@ -565,12 +707,23 @@ function serveWatch(
 
   const timers: NodeJS.Timeout[] = [];
   // kube-apiserver ends watches without a timeout after a random 30-60 minutes so load spreads.
-  const timeoutMs = (timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds : 1800 + Math.random() * 1800) * 1000;
+  const timeoutMs =
+    (timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds : 1800 + Math.random() * 1800) *
+    1000;
   timers.push(setTimeout(() => stop(), timeoutMs));
   if (bookmarks)
     timers.push(
       setInterval(() => {
-        write(JSON.stringify({ type: 'BOOKMARK', object: { kind: desc.kind, apiVersion: apiVersionOf(desc), metadata: { resourceVersion: String(Math.max(lastRv, ctx.store.currentRv())) } } }));
+        write(
+          JSON.stringify({
+            type: 'BOOKMARK',
+            object: {
+              kind: desc.kind,
+              apiVersion: apiVersionOf(desc),
+              metadata: { resourceVersion: String(Math.max(lastRv, ctx.store.currentRv())) },
+            },
+          }),
+        );
       }, ctx.bookmarkMs),
     );
   let stopped = false;

@@ -48,7 +48,10 @@ describe('Store', () => {
     const rv = a.nextRv();
     a.put('/configmaps', 'ns/ok', obj('ok', rv), rv);
     a.flush();
-    appendFileSync(join(dir, 'objects.jsonl'), '{"t":"put","r":"/configmaps","k":"ns/torn","v":9,"o":{"metad');
+    appendFileSync(
+      join(dir, 'objects.jsonl'),
+      '{"t":"put","r":"/configmaps","k":"ns/torn","v":9,"o":{"metad',
+    );
     const b = new Store({ dataDir: dir });
     expect(b.list('/configmaps').map((s) => s.obj.metadata.name)).toEqual(['ok']);
     // The compaction at start rewrote the log without the torn line.
@@ -67,7 +70,10 @@ describe('Store', () => {
           const got = s.changesSince('/configmaps', from);
           const lost = writes - capacity; // versions 1..lost were dropped
           if (from < lost) expect(got).toBeUndefined();
-          else expect(got!.map((e) => e.rv)).toEqual(Array.from({ length: writes - from }, (_, k) => from + k + 1));
+          else
+            expect(got!.map((e) => e.rv)).toEqual(
+              Array.from({ length: writes - from }, (_, k) => from + k + 1),
+            );
         }
       }),
     );

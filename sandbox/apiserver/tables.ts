@@ -20,7 +20,13 @@ const col = (name: string, type = 'string', priority = 0, format = '', descripti
 });
 
 const NAME = col('Name', 'string', 0, 'name', 'Name must be unique within a namespace.');
-const AGE = col('Age', 'string', 0, '', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+const AGE = col(
+  'Age',
+  'string',
+  0,
+  '',
+  'CreationTimestamp is a timestamp representing the server time when this object was created.',
+);
 
 /** "5s", "3m12s", "4h", "2d3h" as kube's duration.HumanDuration prints ages. */
 export function humanDuration(ms: number): string {
@@ -46,14 +52,19 @@ function age(obj: any): string {
 function podStatusReason(pod: any): string {
   let reason = pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
   for (const c of pod.status?.initContainerStatuses ?? []) {
-    if (c.state?.terminated && c.state.terminated.exitCode !== 0) return `Init:${c.state.terminated.reason || 'Error'}`;
-    if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') return `Init:${c.state.waiting.reason}`;
+    if (c.state?.terminated && c.state.terminated.exitCode !== 0)
+      return `Init:${c.state.terminated.reason || 'Error'}`;
+    if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing')
+      return `Init:${c.state.waiting.reason}`;
   }
   let hasRunning = false;
   for (const c of [...(pod.status?.containerStatuses ?? [])].reverse()) {
     if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
     else if (c.state?.terminated?.reason) reason = c.state.terminated.reason;
-    else if (c.state?.terminated) reason = c.state.terminated.signal ? `Signal:${c.state.terminated.signal}` : `ExitCode:${c.state.terminated.exitCode}`;
+    else if (c.state?.terminated)
+      reason = c.state.terminated.signal
+        ? `Signal:${c.state.terminated.signal}`
+        : `ExitCode:${c.state.terminated.exitCode}`;
     else if (c.ready && c.state?.running) hasRunning = true;
   }
   if (reason === 'Completed' && hasRunning) reason = 'Running';
@@ -72,7 +83,9 @@ function podRow(pod: any): unknown[] {
     const fin = c.lastState?.terminated?.finishedAt;
     if (fin && (!lastRestart || fin > lastRestart)) lastRestart = fin;
   }
-  const restartText = lastRestart ? `${restarts} (${humanDuration(Date.now() - Date.parse(lastRestart))} ago)` : String(restarts);
+  const restartText = lastRestart
+    ? `${restarts} (${humanDuration(Date.now() - Date.parse(lastRestart))} ago)`
+    : String(restarts);
   const readinessGates = (pod.spec?.readinessGates ?? []).length;
   return [
     pod.metadata.name,
@@ -90,13 +103,17 @@ function podRow(pod: any): unknown[] {
 function selectorText(sel: any): string {
   if (!sel) return '<none>';
   const parts = Object.entries(sel.matchLabels ?? sel).map(([k, v]) => `${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) parts.push(`${e.key} ${String(e.operator).toLowerCase()} (${(e.values ?? []).join(',')})`);
+  for (const e of sel.matchExpressions ?? [])
+    parts.push(`${e.key} ${String(e.operator).toLowerCase()} (${(e.values ?? []).join(',')})`);
   return parts.length ? parts.join(',') : '<none>';
 }
 
 function containersText(spec: any): [string, string] {
   const cs = spec?.template?.spec?.containers ?? [];
-  return [cs.map((c: any) => c.name).join(',') || '<none>', cs.map((c: any) => c.image).join(',') || '<none>'];
+  return [
+    cs.map((c: any) => c.name).join(',') || '<none>',
+    cs.map((c: any) => c.image).join(',') || '<none>',
+  ];
 }
 
 function conditionStatus(obj: any, type: string): string {
@@ -115,7 +132,13 @@ const printers: Record<string, Printer> = {
       NAME,
       col('Ready', 'string', 0, '', 'The aggregate readiness state of this pod for accepting traffic.'),
       col('Status', 'string', 0, '', 'The aggregate status of the containers in this pod.'),
-      col('Restarts', 'string', 0, '', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+      col(
+        'Restarts',
+        'string',
+        0,
+        '',
+        'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+      ),
       AGE,
       col('IP', 'string', 1),
       col('Node', 'string', 1),
@@ -125,7 +148,16 @@ const printers: Record<string, Printer> = {
     row: podRow,
   },
   'apps/deployments': {
-    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Ready'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     row: (d) => {
       const [names, images] = containersText(d.spec);
       return [
@@ -141,20 +173,48 @@ const printers: Record<string, Printer> = {
     },
   },
   'apps/replicasets': {
-    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     row: (r) => {
       const [names, images] = containersText(r.spec);
-      return [r.metadata.name, r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r), names, images, selectorText(r.spec?.selector)];
+      return [
+        r.metadata.name,
+        r.spec?.replicas ?? 0,
+        r.status?.replicas ?? 0,
+        r.status?.readyReplicas ?? 0,
+        age(r),
+        names,
+        images,
+        selectorText(r.spec?.selector),
+      ];
     },
   },
   '/services': {
-    columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Type'),
+      col('Cluster-IP'),
+      col('External-IP'),
+      col('Port(s)'),
+      AGE,
+      col('Selector', 'string', 1),
+    ],
     row: (s) => [
       s.metadata.name,
       s.spec?.type ?? 'ClusterIP',
       s.spec?.clusterIP ?? '<none>',
       (s.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip ?? i.hostname).join(',') || '<none>',
-      (s.spec?.ports ?? []).map((p: any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',') || '<none>',
+      (s.spec?.ports ?? [])
+        .map((p: any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
+        .join(',') || '<none>',
       age(s),
       selectorText(s.spec?.selector),
     ],
@@ -164,7 +224,15 @@ const printers: Record<string, Printer> = {
     row: (n) => [n.metadata.name, n.status?.phase ?? 'Active', age(n)],
   },
   '/nodes': {
-    columns: [NAME, col('Status'), col('Roles'), AGE, col('Version'), col('Internal-IP', 'string', 1), col('OS-Image', 'string', 1)],
+    columns: [
+      NAME,
+      col('Status'),
+      col('Roles'),
+      AGE,
+      col('Version'),
+      col('Internal-IP', 'string', 1),
+      col('OS-Image', 'string', 1),
+    ],
     row: (n) => {
       const ready = conditionStatus(n, 'Ready') === 'True' ? 'Ready' : 'NotReady';
       const roles = Object.keys(n.metadata.labels ?? {})
@@ -185,8 +253,16 @@ const printers: Record<string, Printer> = {
     columns: [NAME, col('Endpoints'), AGE],
     row: (e) => {
       const eps: string[] = [];
-      for (const s of e.subsets ?? []) for (const a of s.addresses ?? []) for (const p of s.ports ?? [{}]) eps.push(p.port ? `${a.ip}:${p.port}` : a.ip);
-      return [e.metadata.name, eps.length > 3 ? `${eps.slice(0, 3).join(',')} + ${eps.length - 3} more...` : eps.join(',') || '<none>', age(e)];
+      for (const s of e.subsets ?? [])
+        for (const a of s.addresses ?? [])
+          for (const p of s.ports ?? [{}]) eps.push(p.port ? `${a.ip}:${p.port}` : a.ip);
+      return [
+        e.metadata.name,
+        eps.length > 3
+          ? `${eps.slice(0, 3).join(',')} + ${eps.length - 3} more...`
+          : eps.join(',') || '<none>',
+        age(e),
+      ];
     },
   },
   '/events': {
@@ -194,12 +270,22 @@ const printers: Record<string, Printer> = {
     row: (e) => {
       const last = e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
       const io = e.involvedObject ?? {};
-      return [last ? humanDuration(Date.now() - Date.parse(last)) : '<unknown>', e.type ?? '', e.reason ?? '', `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`, e.message ?? ''];
+      return [
+        last ? humanDuration(Date.now() - Date.parse(last)) : '<unknown>',
+        e.type ?? '',
+        e.reason ?? '',
+        `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`,
+        e.message ?? '',
+      ];
     },
   },
   '/configmaps': {
     columns: [NAME, col('Data', 'integer'), AGE],
-    row: (c) => [c.metadata.name, Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length, age(c)],
+    row: (c) => [
+      c.metadata.name,
+      Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length,
+      age(c),
+    ],
   },
   '/secrets': {
     columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
@@ -221,14 +307,22 @@ const printers: Record<string, Printer> = {
         s.metadata.name,
         s.addressType ?? '',
         (s.ports ?? []).map((p: any) => p.port).join(',') || '<unset>',
-        addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',') || '<unset>',
+        addrs.length > 3
+          ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...`
+          : addrs.join(',') || '<unset>',
         age(s),
       ];
     },
   },
   'policy/poddisruptionbudgets': {
     columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
-    row: (p) => [p.metadata.name, p.spec?.minAvailable ?? 'N/A', p.spec?.maxUnavailable ?? 'N/A', p.status?.disruptionsAllowed ?? 0, age(p)],
+    row: (p) => [
+      p.metadata.name,
+      p.spec?.minAvailable ?? 'N/A',
+      p.spec?.maxUnavailable ?? 'N/A',
+      p.status?.disruptionsAllowed ?? 0,
+      age(p),
+    ],
   },
   'apiextensions.k8s.io/customresourcedefinitions': {
     columns: [NAME, col('Created At', 'date')],
@@ -265,7 +359,12 @@ export function evalJsonPath(obj: any, path: string): unknown {
 
 function customPrinter(cols: PrinterColumn[]): Printer {
   const hasAge = cols.some((c) => c.jsonPath === '.metadata.creationTimestamp');
-  const columns = [NAME, ...cols.map((c) => col(c.name, c.type === 'date' ? 'date' : c.type, c.priority ?? 0, c.format ?? '', c.description ?? ''))];
+  const columns = [
+    NAME,
+    ...cols.map((c) =>
+      col(c.name, c.type === 'date' ? 'date' : c.type, c.priority ?? 0, c.format ?? '', c.description ?? ''),
+    ),
+  ];
   if (!hasAge) columns.push(AGE);
   return {
     columns,
@@ -274,7 +373,8 @@ function customPrinter(cols: PrinterColumn[]): Printer {
       for (const c of cols) {
         const v = evalJsonPath(o, c.jsonPath);
         if (v === undefined || v === null) cells.push(null);
-        else if (c.type === 'date' && typeof v === 'string') cells.push(humanDuration(Date.now() - Date.parse(v)));
+        else if (c.type === 'date' && typeof v === 'string')
+          cells.push(humanDuration(Date.now() - Date.parse(v)));
         else if (typeof v === 'object') cells.push(JSON.stringify(v));
         else cells.push(v);
       }
@@ -286,7 +386,12 @@ function customPrinter(cols: PrinterColumn[]): Printer {
 
 function printerFor(desc: ResourceDescriptor): Printer {
   if (desc.custom) return customPrinter(desc.custom.printerColumns);
-  return printers[`${desc.group}/${desc.plural}`] ?? { columns: [NAME, AGE], row: (o) => [o.metadata.name, age(o)] };
+  return (
+    printers[`${desc.group}/${desc.plural}`] ?? {
+      columns: [NAME, AGE],
+      row: (o) => [o.metadata.name, age(o)],
+    }
+  );
 }
 
 function partialMetadata(obj: any): unknown {

@@ -28,7 +28,11 @@ describe('the Kubernetes Python client', () => {
 
   it('creates, patches, lists, scales and watches through the sandbox', async () => {
     expect(existsSync(PYTHON), 'python3 is missing; .ci/run installs python3-kubernetes').toBe(true);
-    const { stdout } = await run(PYTHON, [join(import.meta.dirname, 'python_client_check.py'), join(dir, 'kubeconfig'), 'py-client'], { timeout: 60_000 });
+    const { stdout } = await run(
+      PYTHON,
+      [join(import.meta.dirname, 'python_client_check.py'), join(dir, 'kubeconfig'), 'py-client'],
+      { timeout: 60_000 },
+    );
     const out = JSON.parse(stdout.trim().split('\n').pop()!);
     expect(out.version).toMatch(/^v1\.32\./);
     expect(out.data).toEqual({ a: '1', b: '2' });

@@ -1,17 +1,17 @@
 // The conformance cases: API semantics our operator, chaos engine and dashboard rely on, driven
 // only through @kubernetes/client-node (typed APIs, Watch and informers), as they will run.
 import {
-  AppsV1Api,
   ApiextensionsV1Api,
+  AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
-  Watch,
   type V1ConfigMap,
   type V1Deployment,
+  Watch,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterTarget, eventually, expectStatus, uniqueName } from './harness.ts';
@@ -32,7 +32,10 @@ function deployment(name: string, replicas = 1, image = 'homeostat/echo:dev'): V
       template: {
         metadata: { labels: { app: name } },
         // A node selector no node has keeps pods Pending: these cases test the API, not the kubelet.
-        spec: { nodeSelector: { 'conformance.homeostat.dev/never': 'true' }, containers: [{ name: 'main', image, env: [{ name: 'A', value: '1' }] }] },
+        spec: {
+          nodeSelector: { 'conformance.homeostat.dev/never': 'true' },
+          containers: [{ name: 'main', image, env: [{ name: 'A', value: '1' }] }],
+        },
       },
     },
   };
@@ -53,7 +56,11 @@ export const widgetCrd = (group: string) => ({
         storage: true,
         subresources: {
           status: {},
-          scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+          scale: {
+            specReplicasPath: '.spec.replicas',
+            statusReplicasPath: '.status.replicas',
+            labelSelectorPath: '.status.selector',
+          },
         },
         additionalPrinterColumns: [{ name: 'Size', type: 'string', jsonPath: '.spec.size' }],
         schema: {
@@ -71,7 +78,11 @@ export const widgetCrd = (group: string) => ({
               },
               status: {
                 type: 'object',
-                properties: { replicas: { type: 'integer' }, selector: { type: 'string' }, phase: { type: 'string' } },
+                properties: {
+                  replicas: { type: 'integer' },
+                  selector: { type: 'string' },
+                  phase: { type: 'string' },
+                },
               },
             },
           },
@@ -93,7 +104,9 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       core = t.kc.makeApiClient(CoreV1Api);
       apps = t.kc.makeApiClient(AppsV1Api);
       ns = uniqueName('conf');
-      await core.createNamespace({ body: { metadata: { name: ns, annotations: { 'homeostat.dev/test': 'conformance' } } } });
+      await core.createNamespace({
+        body: { metadata: { name: ns, annotations: { 'homeostat.dev/test': 'conformance' } } },
+      });
     });
 
     afterAll(async () => {
@@ -102,7 +115,10 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
     });
 
     it('creates, reads, lists and deletes with uid, creationTimestamp and resourceVersion set by the server', async () => {
-      const created = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'crud' }, data: { k: 'v' } } });
+      const created = await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'crud' }, data: { k: 'v' } },
+      });
       expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
       expect(created.metadata?.resourceVersion).toMatch(/^\d+$/);
       expect(Date.parse(created.metadata!.creationTimestamp as unknown as string)).not.toBeNaN();
@@ -117,28 +133,52 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
 
     it('answers AlreadyExists, NotFound and a missing namespace with Status bodies', async () => {
       await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'dup' } } });
-      const dup = await expectStatus(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'dup' } } }), 409, 'AlreadyExists');
+      const dup = await expectStatus(
+        core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'dup' } } }),
+        409,
+        'AlreadyExists',
+      );
       expect(dup.message).toContain('"dup" already exists');
       await expectStatus(core.readNamespacedSecret({ name: 'nope', namespace: ns }), 404, 'NotFound');
       await expectStatus(
-        core.createNamespacedConfigMap({ namespace: uniqueName('missing'), body: { metadata: { name: 'x' } } }),
+        core.createNamespacedConfigMap({
+          namespace: uniqueName('missing'),
+          body: { metadata: { name: 'x' } },
+        }),
         404,
         'NotFound',
       );
     });
 
     it('generates names from generateName', async () => {
-      const a = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { generateName: 'gen-' } } });
-      const b = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { generateName: 'gen-' } } });
+      const a = await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { generateName: 'gen-' } },
+      });
+      const b = await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { generateName: 'gen-' } },
+      });
       expect(a.metadata?.name).toMatch(/^gen-[a-z0-9]{5}$/);
       expect(a.metadata?.name).not.toBe(b.metadata?.name);
     });
 
     it('rejects an update made from a stale resourceVersion with 409 Conflict', async () => {
-      const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'occ' }, data: { n: '0' } } });
-      const first = await core.replaceNamespacedConfigMap({ name: 'occ', namespace: ns, body: { ...cm, data: { n: '1' } } });
+      const cm = await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'occ' }, data: { n: '0' } },
+      });
+      const first = await core.replaceNamespacedConfigMap({
+        name: 'occ',
+        namespace: ns,
+        body: { ...cm, data: { n: '1' } },
+      });
       expect(Number(first.metadata?.resourceVersion)).toBeGreaterThan(Number(cm.metadata?.resourceVersion));
-      const conflict = await expectStatus(core.replaceNamespacedConfigMap({ name: 'occ', namespace: ns, body: { ...cm, data: { n: '2' } } }), 409, 'Conflict');
+      const conflict = await expectStatus(
+        core.replaceNamespacedConfigMap({ name: 'occ', namespace: ns, body: { ...cm, data: { n: '2' } } }),
+        409,
+        'Conflict',
+      );
       expect(conflict.message).toContain('the object has been modified');
       expect((await core.readNamespacedConfigMap({ name: 'occ', namespace: ns })).data).toEqual({ n: '1' });
     });
@@ -146,14 +186,28 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
     it('bumps generation on spec changes only, and keeps status out of the main resource', async () => {
       const d = await apps.createNamespacedDeployment({ namespace: ns, body: deployment('gen') });
       expect(d.metadata?.generation).toBe(1);
-      const labelled = await apps.patchNamespacedDeployment({ name: 'gen', namespace: ns, body: { metadata: { labels: { extra: 'yes' } } } }, merge);
+      const labelled = await apps.patchNamespacedDeployment(
+        { name: 'gen', namespace: ns, body: { metadata: { labels: { extra: 'yes' } } } },
+        merge,
+      );
       expect(labelled.metadata?.generation).toBe(1);
-      const scaled = await apps.patchNamespacedDeployment({ name: 'gen', namespace: ns, body: { spec: { replicas: 3 } } }, merge);
+      const scaled = await apps.patchNamespacedDeployment(
+        { name: 'gen', namespace: ns, body: { spec: { replicas: 3 } } },
+        merge,
+      );
       expect(scaled.metadata?.generation).toBe(2);
       // Status written through the main resource is ignored; through /status it sticks, without a generation bump.
-      await apps.patchNamespacedDeployment({ name: 'gen', namespace: ns, body: { status: { observedGeneration: 99 } } }, merge);
-      expect((await apps.readNamespacedDeployment({ name: 'gen', namespace: ns })).status?.observedGeneration).toBeUndefined();
-      const st = await apps.patchNamespacedDeploymentStatus({ name: 'gen', namespace: ns, body: { status: { observedGeneration: 2, replicas: 0 } } }, merge);
+      await apps.patchNamespacedDeployment(
+        { name: 'gen', namespace: ns, body: { status: { observedGeneration: 99 } } },
+        merge,
+      );
+      expect(
+        (await apps.readNamespacedDeployment({ name: 'gen', namespace: ns })).status?.observedGeneration,
+      ).toBeUndefined();
+      const st = await apps.patchNamespacedDeploymentStatus(
+        { name: 'gen', namespace: ns, body: { status: { observedGeneration: 2, replicas: 0 } } },
+        merge,
+      );
       expect(st.status?.observedGeneration).toBe(2);
       expect(st.metadata?.generation).toBe(2);
     });
@@ -161,22 +215,50 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
     it('applies JSON patch, merge patch, strategic merge patch and server-side apply', async () => {
       await apps.createNamespacedDeployment({ namespace: ns, body: deployment('patchy') });
       const jp = await apps.patchNamespacedDeployment(
-        { name: 'patchy', namespace: ns, body: [{ op: 'replace', path: '/spec/replicas', value: 2 }, { op: 'add', path: '/metadata/labels/tier', value: 'web' }] },
+        {
+          name: 'patchy',
+          namespace: ns,
+          body: [
+            { op: 'replace', path: '/spec/replicas', value: 2 },
+            { op: 'add', path: '/metadata/labels/tier', value: 'web' },
+          ],
+        },
         jsonPatch,
       );
       expect(jp.spec?.replicas).toBe(2);
       expect(jp.metadata?.labels?.tier).toBe('web');
       await expectStatus(
-        apps.patchNamespacedDeployment({ name: 'patchy', namespace: ns, body: [{ op: 'test', path: '/spec/replicas', value: 7 }] }, jsonPatch),
+        apps.patchNamespacedDeployment(
+          { name: 'patchy', namespace: ns, body: [{ op: 'test', path: '/spec/replicas', value: 7 }] },
+          jsonPatch,
+        ),
         422,
       );
 
-      const mp = await apps.patchNamespacedDeployment({ name: 'patchy', namespace: ns, body: { metadata: { labels: { tier: null } } } }, merge);
+      const mp = await apps.patchNamespacedDeployment(
+        { name: 'patchy', namespace: ns, body: { metadata: { labels: { tier: null } } } },
+        merge,
+      );
       expect(mp.metadata?.labels?.tier).toBeUndefined();
 
       // Strategic merge: containers merge by name, env by name; a merge patch would have replaced the list.
       const sp = await apps.patchNamespacedDeployment(
-        { name: 'patchy', namespace: ns, body: { spec: { template: { spec: { containers: [{ name: 'side', image: 'homeostat/echo:dev' }, { name: 'main', env: [{ name: 'B', value: '2' }] }] } } } } },
+        {
+          name: 'patchy',
+          namespace: ns,
+          body: {
+            spec: {
+              template: {
+                spec: {
+                  containers: [
+                    { name: 'side', image: 'homeostat/echo:dev' },
+                    { name: 'main', env: [{ name: 'B', value: '2' }] },
+                  ],
+                },
+              },
+            },
+          },
+        },
         strategic,
       );
       const cs = sp.spec!.template.spec!.containers;
@@ -186,46 +268,104 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       expect(main.env?.map((e) => e.name).sort()).toEqual(['A', 'B']);
 
       // Server-side apply creates, then updates what the manager owns.
-      const cfg = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: ns }, data: { a: '1', b: '2' } };
-      const created = await core.patchNamespacedConfigMap({ name: 'ssa', namespace: ns, body: cfg, fieldManager: 'team-a' }, apply);
+      const cfg = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'ssa', namespace: ns },
+        data: { a: '1', b: '2' },
+      };
+      const created = await core.patchNamespacedConfigMap(
+        { name: 'ssa', namespace: ns, body: cfg, fieldManager: 'team-a' },
+        apply,
+      );
       expect(created.data).toEqual({ a: '1', b: '2' });
-      expect(created.metadata?.managedFields?.some((m) => m.manager === 'team-a' && m.operation === 'Apply')).toBe(true);
-      const updated = await core.patchNamespacedConfigMap({ name: 'ssa', namespace: ns, body: { ...cfg, data: { a: '1' } }, fieldManager: 'team-a' }, apply);
+      expect(
+        created.metadata?.managedFields?.some((m) => m.manager === 'team-a' && m.operation === 'Apply'),
+      ).toBe(true);
+      const updated = await core.patchNamespacedConfigMap(
+        { name: 'ssa', namespace: ns, body: { ...cfg, data: { a: '1' } }, fieldManager: 'team-a' },
+        apply,
+      );
       expect(updated.data).toEqual({ a: '1' });
       // Another manager applying a different value for an owned field conflicts unless forced.
       const conflict = await expectStatus(
-        core.patchNamespacedConfigMap({ name: 'ssa', namespace: ns, body: { ...cfg, data: { a: 'other' } }, fieldManager: 'team-b' }, apply),
+        core.patchNamespacedConfigMap(
+          { name: 'ssa', namespace: ns, body: { ...cfg, data: { a: 'other' } }, fieldManager: 'team-b' },
+          apply,
+        ),
         409,
         'Conflict',
       );
       expect(conflict.message).toContain('team-a');
-      const forced = await core.patchNamespacedConfigMap({ name: 'ssa', namespace: ns, body: { ...cfg, data: { a: 'other' } }, fieldManager: 'team-b', force: true }, apply);
+      const forced = await core.patchNamespacedConfigMap(
+        {
+          name: 'ssa',
+          namespace: ns,
+          body: { ...cfg, data: { a: 'other' } },
+          fieldManager: 'team-b',
+          force: true,
+        },
+        apply,
+      );
       expect(forced.data?.a).toBe('other');
     });
 
     it('filters lists by label and field selectors and rejects bad selectors', async () => {
-      for (const [name, tier] of [['sel-a', 'web'], ['sel-b', 'db'], ['sel-c', 'web']])
-        await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name, labels: { tier, group: 'sel' } } } });
+      for (const [name, tier] of [
+        ['sel-a', 'web'],
+        ['sel-b', 'db'],
+        ['sel-c', 'web'],
+      ])
+        await core.createNamespacedConfigMap({
+          namespace: ns,
+          body: { metadata: { name, labels: { tier, group: 'sel' } } },
+        });
       const web = await core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'group=sel,tier=web' });
       expect(web.items.map((c) => c.metadata?.name)).toEqual(['sel-a', 'sel-c']);
-      const notWeb = await core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'group=sel,tier!=web' });
+      const notWeb = await core.listNamespacedConfigMap({
+        namespace: ns,
+        labelSelector: 'group=sel,tier!=web',
+      });
       expect(notWeb.items.map((c) => c.metadata?.name)).toEqual(['sel-b']);
-      const setBased = await core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'tier in (db, cache),group' });
+      const setBased = await core.listNamespacedConfigMap({
+        namespace: ns,
+        labelSelector: 'tier in (db, cache),group',
+      });
       expect(setBased.items.map((c) => c.metadata?.name)).toEqual(['sel-b']);
-      const byName = await core.listNamespacedConfigMap({ namespace: ns, fieldSelector: 'metadata.name=sel-c' });
+      const byName = await core.listNamespacedConfigMap({
+        namespace: ns,
+        fieldSelector: 'metadata.name=sel-c',
+      });
       expect(byName.items.map((c) => c.metadata?.name)).toEqual(['sel-c']);
-      await expectStatus(core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'tier in (web' }), 400, 'BadRequest');
-      const bad = await expectStatus(core.listNamespacedConfigMap({ namespace: ns, fieldSelector: 'spec.nothing=1' }), 400, 'BadRequest');
+      await expectStatus(
+        core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'tier in (web' }),
+        400,
+        'BadRequest',
+      );
+      const bad = await expectStatus(
+        core.listNamespacedConfigMap({ namespace: ns, fieldSelector: 'spec.nothing=1' }),
+        400,
+        'BadRequest',
+      );
       expect(bad.message).toContain('spec.nothing');
     });
 
     it('pages through a list with limit and continue', async () => {
-      for (let i = 0; i < 7; i++) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `page-${i}`, labels: { paged: 'yes' } } } });
+      for (let i = 0; i < 7; i++)
+        await core.createNamespacedConfigMap({
+          namespace: ns,
+          body: { metadata: { name: `page-${i}`, labels: { paged: 'yes' } } },
+        });
       const names: string[] = [];
       let token: string | undefined;
       let pages = 0;
       do {
-        const page = await core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'paged=yes', limit: 3, _continue: token });
+        const page = await core.listNamespacedConfigMap({
+          namespace: ns,
+          labelSelector: 'paged=yes',
+          limit: 3,
+          _continue: token,
+        });
         names.push(...page.items.map((c) => c.metadata!.name!));
         token = page.metadata?._continue || undefined;
         if (token) expect(page.metadata?.remainingItemCount).toBeGreaterThan(0);
@@ -240,17 +380,31 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       const path = `/api/v1/namespaces/${ns}/configmaps`;
       const start = await core.listNamespacedConfigMap({ namespace: ns });
       const seen: string[] = [];
-      const ctl = await watch.watch(path, { resourceVersion: start.metadata!.resourceVersion, labelSelector: 'w=1' }, (type, obj) => seen.push(`${type} ${obj.metadata.name} ${obj.data?.v ?? ''}`), () => undefined);
-      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'w1', labels: { w: '1' } }, data: { v: 'a' } } });
+      const ctl = await watch.watch(
+        path,
+        { resourceVersion: start.metadata!.resourceVersion, labelSelector: 'w=1' },
+        (type, obj) => seen.push(`${type} ${obj.metadata.name} ${obj.data?.v ?? ''}`),
+        () => undefined,
+      );
+      await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'w1', labels: { w: '1' } }, data: { v: 'a' } },
+      });
       await core.patchNamespacedConfigMap({ name: 'w1', namespace: ns, body: { data: { v: 'b' } } }, merge);
       await eventually(() => seen.length >= 2, 5000, 'two events');
       ctl.abort();
-      const rvAfterB = (await core.readNamespacedConfigMap({ name: 'w1', namespace: ns })).metadata!.resourceVersion!;
+      const rvAfterB = (await core.readNamespacedConfigMap({ name: 'w1', namespace: ns })).metadata!
+        .resourceVersion!;
       // Changes while nobody watches are delivered when the watch resumes from the last seen version.
       await core.patchNamespacedConfigMap({ name: 'w1', namespace: ns, body: { data: { v: 'c' } } }, merge);
       await core.deleteNamespacedConfigMap({ name: 'w1', namespace: ns });
       const resumed: string[] = [];
-      const ctl2 = await watch.watch(path, { resourceVersion: rvAfterB, labelSelector: 'w=1' }, (type, obj) => resumed.push(`${type} ${obj.metadata.name} ${obj.data?.v ?? ''}`), () => undefined);
+      const ctl2 = await watch.watch(
+        path,
+        { resourceVersion: rvAfterB, labelSelector: 'w=1' },
+        (type, obj) => resumed.push(`${type} ${obj.metadata.name} ${obj.data?.v ?? ''}`),
+        () => undefined,
+      );
       await eventually(() => resumed.length >= 2, 5000, 'resumed events');
       ctl2.abort();
       expect(seen).toEqual(['ADDED w1 a', 'MODIFIED w1 b']);
@@ -261,10 +415,24 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       const watch = new Watch(t.kc);
       const start = await core.listNamespacedConfigMap({ namespace: ns });
       const seen: string[] = [];
-      const ctl = await watch.watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: start.metadata!.resourceVersion, labelSelector: 'phase=on' }, (type, obj) => seen.push(`${type} ${obj.metadata.name}`), () => undefined);
-      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'flip', labels: { phase: 'off' } } } });
-      await core.patchNamespacedConfigMap({ name: 'flip', namespace: ns, body: { metadata: { labels: { phase: 'on' } } } }, merge);
-      await core.patchNamespacedConfigMap({ name: 'flip', namespace: ns, body: { metadata: { labels: { phase: 'off' } } } }, merge);
+      const ctl = await watch.watch(
+        `/api/v1/namespaces/${ns}/configmaps`,
+        { resourceVersion: start.metadata!.resourceVersion, labelSelector: 'phase=on' },
+        (type, obj) => seen.push(`${type} ${obj.metadata.name}`),
+        () => undefined,
+      );
+      await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'flip', labels: { phase: 'off' } } },
+      });
+      await core.patchNamespacedConfigMap(
+        { name: 'flip', namespace: ns, body: { metadata: { labels: { phase: 'on' } } } },
+        merge,
+      );
+      await core.patchNamespacedConfigMap(
+        { name: 'flip', namespace: ns, body: { metadata: { labels: { phase: 'off' } } } },
+        merge,
+      );
       await eventually(() => seen.length >= 2, 5000, 'selector transitions');
       ctl.abort();
       expect(seen).toEqual(['ADDED flip', 'DELETED flip']);
@@ -274,20 +442,32 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       const watch = new Watch(t.kc);
       const start = await core.listNamespacedConfigMap({ namespace: ns });
       const types: string[] = [];
-      const ctl = await watch.watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: start.metadata!.resourceVersion, allowWatchBookmarks: true }, (type) => types.push(type), () => undefined);
+      const ctl = await watch.watch(
+        `/api/v1/namespaces/${ns}/configmaps`,
+        { resourceVersion: start.metadata!.resourceVersion, allowWatchBookmarks: true },
+        (type) => types.push(type),
+        () => undefined,
+      );
       await eventually(() => types.includes('BOOKMARK'), 8000, 'a bookmark');
       ctl.abort();
     });
 
     it('answers a watch from a compacted resourceVersion with a 410 Expired ERROR event, and informers relist', async (ctx) => {
       if (!t.compactWatchHistory) return ctx.skip();
-      const informer = makeInformer<V1ConfigMap>(t.kc, `/api/v1/namespaces/${ns}/configmaps`, () => core.listNamespacedConfigMap({ namespace: ns }));
+      const informer = makeInformer<V1ConfigMap>(t.kc, `/api/v1/namespaces/${ns}/configmaps`, () =>
+        core.listNamespacedConfigMap({ namespace: ns }),
+      );
       await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before' } } });
       const old = (await core.listNamespacedConfigMap({ namespace: ns })).metadata!.resourceVersion!;
       await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after' } } });
       t.compactWatchHistory!();
       const events: { type: string; obj: any }[] = [];
-      const ctl = await new Watch(t.kc).watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: old }, (type, obj) => events.push({ type, obj }), () => undefined);
+      const ctl = await new Watch(t.kc).watch(
+        `/api/v1/namespaces/${ns}/configmaps`,
+        { resourceVersion: old },
+        (type, obj) => events.push({ type, obj }),
+        () => undefined,
+      );
       await eventually(() => events.length > 0, 5000, 'the ERROR event');
       ctl.abort();
       expect(events[0]!.type).toBe('ERROR');
@@ -302,21 +482,37 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
     });
 
     it('keeps an object with finalizers until they are removed', async () => {
-      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'fin', finalizers: ['homeostat.dev/hold'] } } });
+      await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'fin', finalizers: ['homeostat.dev/hold'] } },
+      });
       await core.deleteNamespacedConfigMap({ name: 'fin', namespace: ns });
       const still = await core.readNamespacedConfigMap({ name: 'fin', namespace: ns });
       expect(still.metadata?.deletionTimestamp).toBeDefined();
       // New finalizers cannot be added once deletion has started... but removing them lets it go.
-      await core.patchNamespacedConfigMap({ name: 'fin', namespace: ns, body: { metadata: { finalizers: null } } }, merge);
+      await core.patchNamespacedConfigMap(
+        { name: 'fin', namespace: ns, body: { metadata: { finalizers: null } } },
+        merge,
+      );
       await expectStatus(core.readNamespacedConfigMap({ name: 'fin', namespace: ns }), 404, 'NotFound');
     });
 
     it('does not persist a dry-run create, update or delete', async () => {
-      const dry = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'dry' } }, dryRun: 'All' });
+      const dry = await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'dry' } },
+        dryRun: 'All',
+      });
       expect(dry.metadata?.name).toBe('dry');
       await expectStatus(core.readNamespacedConfigMap({ name: 'dry', namespace: ns }), 404);
-      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'dry' }, data: { a: '1' } } });
-      await core.patchNamespacedConfigMap({ name: 'dry', namespace: ns, body: { data: { a: '2' } }, dryRun: 'All' }, merge);
+      await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'dry' }, data: { a: '1' } },
+      });
+      await core.patchNamespacedConfigMap(
+        { name: 'dry', namespace: ns, body: { data: { a: '2' } }, dryRun: 'All' },
+        merge,
+      );
       await core.deleteNamespacedConfigMap({ name: 'dry', namespace: ns, dryRun: 'All' });
       expect((await core.readNamespacedConfigMap({ name: 'dry', namespace: ns })).data).toEqual({ a: '1' });
     });
@@ -327,7 +523,11 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       expect(st.details?.causes?.some((c) => c.field === 'metadata.name')).toBe(true);
       const mismatch = deployment('mismatch');
       mismatch.spec!.template.metadata!.labels = { app: 'other' };
-      const st2 = await expectStatus(apps.createNamespacedDeployment({ namespace: ns, body: mismatch }), 422, 'Invalid');
+      const st2 = await expectStatus(
+        apps.createNamespacedDeployment({ namespace: ns, body: mismatch }),
+        422,
+        'Invalid',
+      );
       expect(st2.message).toContain('selector` does not match template `labels`');
     });
 
@@ -336,18 +536,48 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       const sc = await apps.readNamespacedDeploymentScale({ name: 'scaly', namespace: ns });
       expect(sc.spec?.replicas).toBe(2);
       expect(sc.status?.selector).toBe('app=scaly');
-      await apps.replaceNamespacedDeploymentScale({ name: 'scaly', namespace: ns, body: { ...sc, spec: { replicas: 5 } } });
+      await apps.replaceNamespacedDeploymentScale({
+        name: 'scaly',
+        namespace: ns,
+        body: { ...sc, spec: { replicas: 5 } },
+      });
       expect((await apps.readNamespacedDeployment({ name: 'scaly', namespace: ns })).spec?.replicas).toBe(5);
-      await apps.patchNamespacedDeploymentScale({ name: 'scaly', namespace: ns, body: { spec: { replicas: 4 } } }, merge);
+      await apps.patchNamespacedDeploymentScale(
+        { name: 'scaly', namespace: ns, body: { spec: { replicas: 4 } } },
+        merge,
+      );
       expect((await apps.readNamespacedDeployment({ name: 'scaly', namespace: ns })).spec?.replicas).toBe(4);
     });
 
     it('grants and renews a coordination.k8s.io Lease with optimistic concurrency', async () => {
       const coord = t.kc.makeApiClient(CoordinationV1Api);
-      const lease = await coord.createNamespacedLease({ namespace: ns, body: { metadata: { name: 'leader' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: new Date(), renewTime: new Date() } } });
-      const renewed = await coord.replaceNamespacedLease({ name: 'leader', namespace: ns, body: { ...lease, spec: { ...lease.spec, renewTime: new Date() } } });
+      const lease = await coord.createNamespacedLease({
+        namespace: ns,
+        body: {
+          metadata: { name: 'leader' },
+          spec: {
+            holderIdentity: 'a',
+            leaseDurationSeconds: 15,
+            acquireTime: new Date(),
+            renewTime: new Date(),
+          },
+        },
+      });
+      const renewed = await coord.replaceNamespacedLease({
+        name: 'leader',
+        namespace: ns,
+        body: { ...lease, spec: { ...lease.spec, renewTime: new Date() } },
+      });
       // A second candidate holding the old version must lose.
-      await expectStatus(coord.replaceNamespacedLease({ name: 'leader', namespace: ns, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'b' } } }), 409, 'Conflict');
+      await expectStatus(
+        coord.replaceNamespacedLease({
+          name: 'leader',
+          namespace: ns,
+          body: { ...lease, spec: { ...lease.spec, holderIdentity: 'b' } },
+        }),
+        409,
+        'Conflict',
+      );
       expect(renewed.spec?.holderIdentity).toBe('a');
     });
 
@@ -356,59 +586,109 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       let crdApi: ApiextensionsV1Api;
       let custom: CustomObjectsApi;
       const base = () => ({ group, version: 'v1', namespace: ns, plural: 'widgets' });
-      const widget = (name: string, spec: Record<string, unknown>) => ({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name }, spec });
+      const widget = (name: string, spec: Record<string, unknown>) => ({
+        apiVersion: `${group}/v1`,
+        kind: 'Widget',
+        metadata: { name },
+        spec,
+      });
 
       beforeAll(async () => {
         crdApi = t.kc.makeApiClient(ApiextensionsV1Api);
         custom = t.kc.makeApiClient(CustomObjectsApi);
         await crdApi.createCustomResourceDefinition({ body: widgetCrd(group) as any });
-        await eventually(async () => {
-          const crd = await crdApi.readCustomResourceDefinition({ name: `widgets.${group}` });
-          return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-        }, 10_000, 'the CRD to be established');
+        await eventually(
+          async () => {
+            const crd = await crdApi.readCustomResourceDefinition({ name: `widgets.${group}` });
+            return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+          },
+          10_000,
+          'the CRD to be established',
+        );
       });
 
       afterAll(async () => {
         await crdApi?.deleteCustomResourceDefinition({ name: `widgets.${group}` }).catch(() => undefined);
       });
 
-      it('serves a CRD\'s resources with defaults from the schema', async () => {
-        const created: any = await eventually(() => custom.createNamespacedCustomObject({ ...base(), body: widget('w1', { size: 'M' }) }), 10_000, 'the new resource to be served');
+      it("serves a CRD's resources with defaults from the schema", async () => {
+        const created: any = await eventually(
+          () => custom.createNamespacedCustomObject({ ...base(), body: widget('w1', { size: 'M' }) }),
+          10_000,
+          'the new resource to be served',
+        );
         expect(created.spec.replicas).toBe(1);
         const list: any = await custom.listNamespacedCustomObject(base());
         expect(list.items.map((i: any) => i.metadata.name)).toEqual(['w1']);
       });
 
       it('rejects invalid custom resources with 422 naming the field, and unknown fields under strict validation', async () => {
-        const bad = await expectStatus(custom.createNamespacedCustomObject({ ...base(), body: widget('w2', { size: 'XL' }) }), 422, 'Invalid');
+        const bad = await expectStatus(
+          custom.createNamespacedCustomObject({ ...base(), body: widget('w2', { size: 'XL' }) }),
+          422,
+          'Invalid',
+        );
         expect(bad.message).toContain('spec.size');
         expect(bad.message).toContain('supported values');
-        const missing = await expectStatus(custom.createNamespacedCustomObject({ ...base(), body: widget('w3', { replicas: 2 }) }), 422, 'Invalid');
+        const missing = await expectStatus(
+          custom.createNamespacedCustomObject({ ...base(), body: widget('w3', { replicas: 2 }) }),
+          422,
+          'Invalid',
+        );
         expect(missing.message).toContain('spec.size');
-        const typed = await expectStatus(custom.createNamespacedCustomObject({ ...base(), body: widget('w4', { size: 'S', replicas: 'two' }) }), 422, 'Invalid');
+        const typed = await expectStatus(
+          custom.createNamespacedCustomObject({
+            ...base(),
+            body: widget('w4', { size: 'S', replicas: 'two' }),
+          }),
+          422,
+          'Invalid',
+        );
         expect(typed.message).toContain('spec.replicas');
         const unknown = await expectStatus(
-          custom.createNamespacedCustomObject({ ...base(), body: widget('w5', { size: 'S', colour: 'red' }), fieldValidation: 'Strict' }),
+          custom.createNamespacedCustomObject({
+            ...base(),
+            body: widget('w5', { size: 'S', colour: 'red' }),
+            fieldValidation: 'Strict',
+          }),
           400,
           'BadRequest',
         );
         expect(unknown.message).toContain('unknown field "spec.colour"');
         // With Ignore, unknown fields are pruned instead.
-        const pruned: any = await custom.createNamespacedCustomObject({ ...base(), body: widget('w6', { size: 'S', colour: 'red' }), fieldValidation: 'Ignore' });
+        const pruned: any = await custom.createNamespacedCustomObject({
+          ...base(),
+          body: widget('w6', { size: 'S', colour: 'red' }),
+          fieldValidation: 'Ignore',
+        });
         expect(pruned.spec.colour).toBeUndefined();
       });
 
       it('writes status only through the status subresource, and scales through scale', async () => {
-        await custom.createNamespacedCustomObject({ ...base(), body: widget('w7', { size: 'L', replicas: 2 }) });
-        await custom.patchNamespacedCustomObject({ ...base(), name: 'w7', body: { status: { phase: 'Ignored' } } }, merge);
-        expect(((await custom.getNamespacedCustomObject({ ...base(), name: 'w7' })) as any).status).toBeUndefined();
-        const st: any = await custom.patchNamespacedCustomObjectStatus({ ...base(), name: 'w7', body: { status: { phase: 'Ready', replicas: 2, selector: 'app=w7' } } }, merge);
+        await custom.createNamespacedCustomObject({
+          ...base(),
+          body: widget('w7', { size: 'L', replicas: 2 }),
+        });
+        await custom.patchNamespacedCustomObject(
+          { ...base(), name: 'w7', body: { status: { phase: 'Ignored' } } },
+          merge,
+        );
+        expect(
+          ((await custom.getNamespacedCustomObject({ ...base(), name: 'w7' })) as any).status,
+        ).toBeUndefined();
+        const st: any = await custom.patchNamespacedCustomObjectStatus(
+          { ...base(), name: 'w7', body: { status: { phase: 'Ready', replicas: 2, selector: 'app=w7' } } },
+          merge,
+        );
         expect(st.status.phase).toBe('Ready');
         expect(st.metadata.generation).toBe(1);
         const scale: any = await custom.getNamespacedCustomObjectScale({ ...base(), name: 'w7' });
         expect(scale.spec.replicas).toBe(2);
         expect(scale.status.selector).toBe('app=w7');
-        await custom.patchNamespacedCustomObjectScale({ ...base(), name: 'w7', body: { spec: { replicas: 6 } } }, merge);
+        await custom.patchNamespacedCustomObjectScale(
+          { ...base(), name: 'w7', body: { spec: { replicas: 6 } } },
+          merge,
+        );
         const after: any = await custom.getNamespacedCustomObject({ ...base(), name: 'w7' });
         expect(after.spec.replicas).toBe(6);
         expect(after.metadata.generation).toBe(2);
@@ -416,25 +696,39 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
 
       it('refuses strategic merge patch on custom resources with 415', async () => {
         await custom.createNamespacedCustomObject({ ...base(), body: widget('w8', { size: 'S' }) });
-        await expectStatus(custom.patchNamespacedCustomObject({ ...base(), name: 'w8', body: { spec: { size: 'M' } } }, strategic), 415);
+        await expectStatus(
+          custom.patchNamespacedCustomObject(
+            { ...base(), name: 'w8', body: { spec: { size: 'M' } } },
+            strategic,
+          ),
+          415,
+        );
       });
     });
 
     it('keeps every object across an API server restart', async (ctx) => {
       if (!t.restart) return ctx.skip();
-      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'durable' }, data: { survive: 'yes' } } });
+      await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'durable' }, data: { survive: 'yes' } },
+      });
       const before = await core.listNamespacedConfigMap({ namespace: ns });
       const kc = await t.restart!();
       core = kc.makeApiClient(CoreV1Api);
       apps = kc.makeApiClient(AppsV1Api);
       t.kc = kc;
       const after = await core.listNamespacedConfigMap({ namespace: ns });
-      expect(after.items.map((c) => [c.metadata?.name, c.metadata?.uid, c.metadata?.resourceVersion])).toEqual(
-        before.items.map((c) => [c.metadata?.name, c.metadata?.uid, c.metadata?.resourceVersion]),
-      );
+      expect(
+        after.items.map((c) => [c.metadata?.name, c.metadata?.uid, c.metadata?.resourceVersion]),
+      ).toEqual(before.items.map((c) => [c.metadata?.name, c.metadata?.uid, c.metadata?.resourceVersion]));
       // New writes continue above the old resourceVersions.
-      const next = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after-restart' } } });
-      expect(Number(next.metadata?.resourceVersion)).toBeGreaterThan(Number(before.metadata?.resourceVersion));
+      const next = await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'after-restart' } },
+      });
+      expect(Number(next.metadata?.resourceVersion)).toBeGreaterThan(
+        Number(before.metadata?.resourceVersion),
+      );
     });
   });
 }

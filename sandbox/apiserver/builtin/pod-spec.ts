@@ -86,14 +86,17 @@ function validateContainers(field: string, list: unknown, required: boolean, out
         c.ports.forEach((p: any, j: number) => {
           validatePort(`${f}.ports[${j}].containerPort`, p?.containerPort, out);
           if (p?.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol))
-            out.push(fieldErrors.unsupported(`${f}.ports[${j}].protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']));
+            out.push(
+              fieldErrors.unsupported(`${f}.ports[${j}].protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']),
+            );
         });
     }
     if (c.env !== undefined) {
       if (!Array.isArray(c.env)) out.push(fieldErrors.typeInvalid(`${f}.env`, c.env, 'must be a list'));
       else
         c.env.forEach((e: any, j: number) => {
-          if (typeof e?.name !== 'string' || e.name === '') out.push(fieldErrors.required(`${f}.env[${j}].name`));
+          if (typeof e?.name !== 'string' || e.name === '')
+            out.push(fieldErrors.required(`${f}.env[${j}].name`));
           if (e?.value !== undefined && typeof e.value !== 'string')
             out.push(fieldErrors.typeInvalid(`${f}.env[${j}].value`, e.value, 'must be a string'));
         });
@@ -102,9 +105,12 @@ function validateContainers(field: string, list: unknown, required: boolean, out
       const p = c[probe];
       if (p === undefined) continue;
       const handlers = ['httpGet', 'tcpSocket', 'exec', 'grpc'].filter((h) => p?.[h] !== undefined);
-      if (handlers.length === 0) out.push(fieldErrors.required(`${f}.${probe}`, 'must specify a handler type'));
+      if (handlers.length === 0)
+        out.push(fieldErrors.required(`${f}.${probe}`, 'must specify a handler type'));
       if (handlers.length > 1)
-        out.push(fieldErrors.forbidden(`${f}.${probe}.${handlers[1]}`, 'may not specify more than 1 handler type'));
+        out.push(
+          fieldErrors.forbidden(`${f}.${probe}.${handlers[1]}`, 'may not specify more than 1 handler type'),
+        );
     }
   });
 }
@@ -122,8 +128,15 @@ export function validatePodSpec(field: string, spec: any): StatusCause[] {
     out.push(fieldErrors.unsupported(`${field}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined && (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0))
-    out.push(fieldErrors.invalid(`${field}.terminationGracePeriodSeconds`, grace, 'must be greater than or equal to 0'));
-  if (spec.nodeSelector !== undefined) out.push(...validateLabels(`${field}.nodeSelector`, spec.nodeSelector));
+    out.push(
+      fieldErrors.invalid(
+        `${field}.terminationGracePeriodSeconds`,
+        grace,
+        'must be greater than or equal to 0',
+      ),
+    );
+  if (spec.nodeSelector !== undefined)
+    out.push(...validateLabels(`${field}.nodeSelector`, spec.nodeSelector));
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Per-kind behaviour of built-in resources: defaulting, validation, and what create and update may
 // change, after the strategies in kube-apiserver's registry packages.
 import { errors, fieldErrors, type StatusCause } from '../errors.ts';
-import { validateAnnotations, validateLabels, validateName, type NameRule } from './names.ts';
+import { type NameRule, validateAnnotations, validateLabels, validateName } from './names.ts';
 import { defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.ts';
 
 export interface StrategyContext {
@@ -26,7 +26,8 @@ export function validateObjectMeta(obj: any, namespaced: boolean, rule: NameRule
   const out: StatusCause[] = [];
   const md = obj.metadata;
   if (!md || typeof md !== 'object') return [fieldErrors.required('metadata')];
-  if (typeof md.name !== 'string' || md.name === '') out.push(fieldErrors.required('metadata.name', 'name or generateName is required'));
+  if (typeof md.name !== 'string' || md.name === '')
+    out.push(fieldErrors.required('metadata.name', 'name or generateName is required'));
   else out.push(...validateName('metadata.name', md.name, rule));
   if (namespaced && md.namespace !== undefined && typeof md.namespace === 'string' && md.namespace !== '')
     out.push(...validateName('metadata.namespace', md.namespace, 'label'));
@@ -43,11 +44,18 @@ export function validateObjectMeta(obj: any, namespaced: boolean, rule: NameRule
       let controllers = 0;
       md.ownerReferences.forEach((r: any, i: number) => {
         for (const k of ['apiVersion', 'kind', 'name', 'uid'])
-          if (typeof r?.[k] !== 'string' || r[k] === '') out.push(fieldErrors.required(`metadata.ownerReferences[${i}].${k}`));
+          if (typeof r?.[k] !== 'string' || r[k] === '')
+            out.push(fieldErrors.required(`metadata.ownerReferences[${i}].${k}`));
         if (r?.controller === true) controllers++;
       });
       if (controllers > 1)
-        out.push(fieldErrors.invalid('metadata.ownerReferences', md.ownerReferences.length, 'Only one reference can have Controller set to true'));
+        out.push(
+          fieldErrors.invalid(
+            'metadata.ownerReferences',
+            md.ownerReferences.length,
+            'Only one reference can have Controller set to true',
+          ),
+        );
     }
   }
   return out;
@@ -65,7 +73,13 @@ function validateSelectorMatchesTemplate(field: string, spec: any, out: StatusCa
   const labels = spec?.template?.metadata?.labels ?? {};
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
     if (labels[k] !== v) {
-      out.push(fieldErrors.invalid(`${field}.template.metadata.labels`, labels, '`selector` does not match template `labels`'));
+      out.push(
+        fieldErrors.invalid(
+          `${field}.template.metadata.labels`,
+          labels,
+          '`selector` does not match template `labels`',
+        ),
+      );
       return;
     }
   }
@@ -82,7 +96,13 @@ function validateSelectorMatchesTemplate(field: string, spec: any, out: StatusCa
               ? !has
               : false;
     if (!ok) {
-      out.push(fieldErrors.invalid(`${field}.template.metadata.labels`, labels, '`selector` does not match template `labels`'));
+      out.push(
+        fieldErrors.invalid(
+          `${field}.template.metadata.labels`,
+          labels,
+          '`selector` does not match template `labels`',
+        ),
+      );
       return;
     }
   }
@@ -95,7 +115,9 @@ function validateReplicas(field: string, v: unknown, out: StatusCause[]): void {
 }
 
 function isIntOrPercent(v: unknown): boolean {
-  return (typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'string' && /^\d+%$/.test(v));
+  return (
+    (typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'string' && /^\d+%$/.test(v))
+  );
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -133,24 +155,48 @@ const workloadValidate = (obj: any, kind: 'Deployment' | 'ReplicaSet'): StatusCa
     out.push(...validateLabels('spec.template.metadata.labels', spec.template.metadata?.labels));
     out.push(...validatePodSpec('spec.template.spec', spec.template.spec));
     const rp = spec.template.spec?.restartPolicy;
-    if (rp !== undefined && rp !== 'Always') out.push(fieldErrors.unsupported('spec.template.spec.restartPolicy', rp, ['Always']));
+    if (rp !== undefined && rp !== 'Always')
+      out.push(fieldErrors.unsupported('spec.template.spec.restartPolicy', rp, ['Always']));
   }
   if (kind === 'Deployment') {
     const st = spec.strategy;
     if (st?.type !== undefined && !['RollingUpdate', 'Recreate'].includes(st.type))
       out.push(fieldErrors.unsupported('spec.strategy.type', st.type, ['Recreate', 'RollingUpdate']));
     if (st?.type === 'Recreate' && st.rollingUpdate)
-      out.push(fieldErrors.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
+      out.push(
+        fieldErrors.forbidden(
+          'spec.strategy.rollingUpdate',
+          "may not be specified when strategy `type` is 'Recreate'",
+        ),
+      );
     const ru = st?.rollingUpdate;
     if (ru) {
       for (const k of ['maxSurge', 'maxUnavailable'])
         if (ru[k] !== undefined && !isIntOrPercent(ru[k]))
-          out.push(fieldErrors.invalid(`spec.strategy.rollingUpdate.${k}`, ru[k], 'must be a non-negative integer or a percentage like "25%"'));
+          out.push(
+            fieldErrors.invalid(
+              `spec.strategy.rollingUpdate.${k}`,
+              ru[k],
+              'must be a non-negative integer or a percentage like "25%"',
+            ),
+          );
       const zero = (v: unknown) => v === 0 || v === '0%';
       if (zero(ru.maxSurge) && zero(ru.maxUnavailable))
-        out.push(fieldErrors.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+        out.push(
+          fieldErrors.invalid(
+            'spec.strategy.rollingUpdate.maxUnavailable',
+            ru.maxUnavailable,
+            'may not be 0 when `maxSurge` is 0',
+          ),
+        );
       if (typeof ru.maxUnavailable === 'string' && Number.parseInt(ru.maxUnavailable, 10) > 100)
-        out.push(fieldErrors.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'must not be greater than 100%'));
+        out.push(
+          fieldErrors.invalid(
+            'spec.strategy.rollingUpdate.maxUnavailable',
+            ru.maxUnavailable,
+            'must not be greater than 100%',
+          ),
+        );
     }
     for (const k of ['revisionHistoryLimit', 'progressDeadlineSeconds', 'minReadySeconds'])
       if (spec[k] !== undefined) validateReplicas(`spec.${k}`, spec[k], out);
@@ -159,7 +205,9 @@ const workloadValidate = (obj: any, kind: 'Deployment' | 'ReplicaSet'): StatusCa
 };
 
 const workloadValidateUpdate = (obj: any, old: any): StatusCause[] =>
-  sameJson(obj.spec?.selector, old.spec?.selector) ? [] : [fieldErrors.invalid('spec.selector', obj.spec?.selector, 'field is immutable')];
+  sameJson(obj.spec?.selector, old.spec?.selector)
+    ? []
+    : [fieldErrors.invalid('spec.selector', obj.spec?.selector, 'field is immutable')];
 
 const POD_MUTABLE = new Set(['activeDeadlineSeconds', 'tolerations', 'terminationGracePeriodSeconds']);
 
@@ -172,10 +220,16 @@ export const strategies: Record<string, Strategy> = {
     },
     prepareForCreate(obj) {
       obj.status = { phase: 'Active' };
-      obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name };
+      obj.metadata.labels = {
+        ...(obj.metadata.labels ?? {}),
+        'kubernetes.io/metadata.name': obj.metadata.name,
+      };
     },
     prepareForUpdate(obj, old) {
-      obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name };
+      obj.metadata.labels = {
+        ...(obj.metadata.labels ?? {}),
+        'kubernetes.io/metadata.name': obj.metadata.name,
+      };
       obj.spec = old.spec; // spec.finalizers only changes through the finalize subresource
     },
   },
@@ -249,23 +303,38 @@ export const strategies: Record<string, Strategy> = {
       const out: StatusCause[] = [];
       const spec = obj.spec ?? {};
       if (!['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(spec.type))
-        out.push(fieldErrors.unsupported('spec.type', spec.type, ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']));
+        out.push(
+          fieldErrors.unsupported('spec.type', spec.type, [
+            'ClusterIP',
+            'ExternalName',
+            'LoadBalancer',
+            'NodePort',
+          ]),
+        );
       const ports = spec.ports;
-      if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && (!Array.isArray(ports) || ports.length === 0))
+      if (
+        spec.type !== 'ExternalName' &&
+        spec.clusterIP !== 'None' &&
+        (!Array.isArray(ports) || ports.length === 0)
+      )
         out.push(fieldErrors.required('spec.ports'));
       if (Array.isArray(ports)) {
         const names = new Set<string>();
         ports.forEach((p: any, i: number) => {
           const port = p?.port;
           if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
-            out.push(fieldErrors.invalid(`spec.ports[${i}].port`, port, 'must be between 1 and 65535, inclusive'));
+            out.push(
+              fieldErrors.invalid(`spec.ports[${i}].port`, port, 'must be between 1 and 65535, inclusive'),
+            );
           if (ports.length > 1 && !p?.name) out.push(fieldErrors.required(`spec.ports[${i}].name`));
           if (p?.name) {
             if (names.has(p.name)) out.push(fieldErrors.duplicate(`spec.ports[${i}].name`, p.name));
             names.add(p.name);
           }
           if (!['TCP', 'UDP', 'SCTP'].includes(p?.protocol))
-            out.push(fieldErrors.unsupported(`spec.ports[${i}].protocol`, p?.protocol, ['SCTP', 'TCP', 'UDP']));
+            out.push(
+              fieldErrors.unsupported(`spec.ports[${i}].protocol`, p?.protocol, ['SCTP', 'TCP', 'UDP']),
+            );
         });
       }
       if (spec.selector !== undefined) out.push(...validateLabels('spec.selector', spec.selector));
@@ -302,7 +371,8 @@ export const strategies: Record<string, Strategy> = {
       // stringData is write-only: it is merged into data, base64-encoded, as kube-apiserver does.
       if (obj.stringData && typeof obj.stringData === 'object') {
         obj.data = { ...(obj.data ?? {}) };
-        for (const [k, v] of Object.entries(obj.stringData)) obj.data[k] = Buffer.from(String(v)).toString('base64');
+        for (const [k, v] of Object.entries(obj.stringData))
+          obj.data[k] = Buffer.from(String(v)).toString('base64');
         delete obj.stringData;
       }
     },
@@ -355,7 +425,9 @@ export const strategies: Record<string, Strategy> = {
         out.push(fieldErrors.invalid('spec', spec, 'minAvailable and maxUnavailable cannot be both set'));
       for (const k of ['minAvailable', 'maxUnavailable'])
         if (spec[k] !== undefined && !isIntOrPercent(spec[k]))
-          out.push(fieldErrors.invalid(`spec.${k}`, spec[k], 'must be a non-negative integer or a percentage'));
+          out.push(
+            fieldErrors.invalid(`spec.${k}`, spec[k], 'must be a non-negative integer or a percentage'),
+          );
       return out;
     },
   },
@@ -363,11 +435,18 @@ export const strategies: Record<string, Strategy> = {
 
 function validateDataKeys(field: string, data: unknown): StatusCause[] {
   if (data === undefined || data === null) return [];
-  if (typeof data !== 'object' || Array.isArray(data)) return [fieldErrors.typeInvalid(field, data, 'must be a map')];
+  if (typeof data !== 'object' || Array.isArray(data))
+    return [fieldErrors.typeInvalid(field, data, 'must be a map')];
   const out: StatusCause[] = [];
   for (const k of Object.keys(data))
     if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253)
-      out.push(fieldErrors.invalid(`${field}[${k}]`, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+      out.push(
+        fieldErrors.invalid(
+          `${field}[${k}]`,
+          k,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
   return out;
 }
 
