@@ -1,21 +1,43 @@
-// TEMPORARY adapter: to be wired to ./patch and ./schema.
-
+// The bridge between the REST layer and the patch, field-manager and schema libraries: which
+// merge type a resource has, and what each patch type and write does to an object.
 import { errors, type StatusCause } from './errors.ts';
+import { builtinType, strategicMergePatchNotSupported } from './patch/builtin-types.ts';
 import { jsonPatch } from './patch/json-patch.ts';
+import { updateManagedFields } from './patch/managed-fields.ts';
 import { mergePatch } from './patch/merge-patch.ts';
-import type { ResourceDescriptor } from './resources.ts';
+import { serverSideApply } from './patch/server-side-apply.ts';
+import { strategicMergePatch } from './patch/strategic-merge-patch.ts';
+import { deduced, type TypeNode, typeFromSchema } from './patch/types.ts';
+import { apiVersionOf, type ResourceDescriptor } from './resources.ts';
 import type { FieldValidation, WriteOptions } from './rest.ts';
+import { validateCustomResource } from './schema/custom-resource.ts';
+import { validateStructural } from './schema/structural.ts';
+import type { JSONSchemaProps } from './schema/types.ts';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
-function merge(doc: any, patch: any): any {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out = doc && typeof doc === 'object' && !Array.isArray(doc) ? { ...doc } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = merge(out[k], v);
+const customTypes = new WeakMap<object, TypeNode>();
+
+/** The merge type of a resource: the built-in table, or one derived from the CRD's schema. */
+export function mergeTypeOf(desc: ResourceDescriptor): TypeNode {
+  if (desc.custom) {
+    const schema = desc.custom.schema;
+    if (!schema) return deduced;
+    let t = customTypes.get(schema);
+    if (!t) {
+      t = typeFromSchema(schema as JSONSchemaProps);
+      customTypes.set(schema, t);
+    }
+    return t;
   }
-  return out;
+  return builtinType(desc.kind) ?? deduced;
+}
+
+/** Fields a write through this (sub)resource cannot own: the strategy resets them. */
+function resetFieldsOf(desc: ResourceDescriptor, subresource?: string): string[] | undefined {
+  if (subresource === 'status') return ['spec'];
+  if (!subresource && desc.hasStatusSubresource) return ['status'];
+  return undefined;
 }
 
 export function applyPatch(
@@ -23,32 +45,65 @@ export function applyPatch(
   desc: ResourceDescriptor,
   current: any,
   body: unknown,
-  _opts: WriteOptions,
+  opts: WriteOptions,
+  subresource?: string,
 ): any {
-  if (type === 'json') return jsonPatch(current, body);
-  if (type === 'merge') return mergePatch(current, body);
-  if (type === 'strategic' && desc.custom)
-    throw errors.unsupportedMediaType('application/strategic-merge-patch+json');
-  return merge(current ?? {}, body);
+  switch (type) {
+    case 'json':
+      return jsonPatch(current, body);
+    case 'merge':
+      return mergePatch(current, body);
+    case 'strategic':
+      if (desc.custom) throw strategicMergePatchNotSupported();
+      return strategicMergePatch(current, body, mergeTypeOf(desc));
+    case 'apply':
+      return serverSideApply(current, body as Record<string, unknown>, {
+        manager: opts.fieldManager ?? 'unknown',
+        apiVersion: apiVersionOf(desc),
+        kind: desc.kind,
+        type: mergeTypeOf(desc),
+        force: opts.force ?? false,
+        subresource,
+        resetFields: resetFieldsOf(desc, subresource),
+      });
+    default:
+      throw errors.badRequest(`unsupported patch type ${String(type)}`);
+  }
 }
 
+/** Prunes, defaults and validates a custom resource against its CRD version's schema. */
 export function checkCustomResource(
   obj: any,
-  _desc: ResourceDescriptor,
-  _fv: FieldValidation,
+  desc: ResourceDescriptor,
+  fieldValidation: FieldValidation,
 ): { object: any; warnings: string[] } {
-  return { object: obj, warnings: [] };
+  return validateCustomResource(obj, desc.custom?.schema as JSONSchemaProps | undefined, {
+    fieldValidation,
+    group: desc.group,
+  });
 }
 
+/** Records a non-apply write in metadata.managedFields, as kube's field manager does. */
 export function recordManagedFields(
-  _old: any,
-  _obj: any,
-  _manager: string | undefined,
-  _op: 'Update' | 'Apply',
-  _apiVersion: string,
-  _sub?: string,
-): void {}
+  desc: ResourceDescriptor,
+  old: any,
+  obj: any,
+  manager: string | undefined,
+  subresource?: string,
+): void {
+  if (!manager) return;
+  const updated = updateManagedFields(old, obj, {
+    manager,
+    apiVersion: apiVersionOf(desc),
+    kind: desc.kind,
+    type: mergeTypeOf(desc),
+    subresource,
+    resetFields: resetFieldsOf(desc, subresource),
+  }) as any;
+  if (updated.metadata?.managedFields) obj.metadata.managedFields = updated.metadata.managedFields;
+  else delete obj.metadata.managedFields;
+}
 
-export function structuralSchemaErrors(_schema: unknown, _path: string): StatusCause[] {
-  return [];
+export function structuralSchemaErrors(schema: unknown, path: string): StatusCause[] {
+  return validateStructural(schema as JSONSchemaProps, path);
 }

@@ -151,10 +151,15 @@ export class Rest implements StrategyContext {
   // --- create -------------------------------------------------------------------------------
 
   create(desc: ResourceDescriptor, ns: string | undefined, body: any, opts: WriteOptions): WriteResult {
-    const obj = this.checkBody(desc, ns, body);
+    let obj = this.checkBody(desc, ns, body);
+    const warnings: string[] = [];
+    if (desc.custom) {
+      const checked = checkCustomResource(obj, desc, opts.fieldValidation);
+      warnings.push(...checked.warnings);
+      obj = checked.object;
+    }
     const md = obj.metadata;
     if (desc.namespaced) this.checkNamespaceOpen(md.namespace);
-    const warnings: string[] = [];
     const strategy = strategyFor(desc.group, desc.plural);
     for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'])
       delete md[k];
@@ -164,11 +169,6 @@ export class Rest implements StrategyContext {
     md.uid = randomUUID();
     md.creationTimestamp = nowRfc3339();
     md.generation = 1;
-    if (desc.custom) {
-      const checked = checkCustomResource(obj, desc, opts.fieldValidation);
-      warnings.push(...checked.warnings);
-      Object.assign(obj, checked.object);
-    }
     strategy.defaults?.(obj);
     const causes = [
       ...validateObjectMeta(obj, desc.namespaced, strategy.nameRule),
@@ -184,7 +184,7 @@ export class Rest implements StrategyContext {
       if (desc.plural === 'services' && md.name !== undefined) strategy.onDelete?.(obj, this);
       throw errors.alreadyExists(desc.plural, desc.group, md.name);
     }
-    recordManagedFields(undefined, obj, opts.fieldManager, 'Update', apiVersionOf(desc));
+    recordManagedFields(desc, undefined, obj, opts.fieldManager);
     if (opts.dryRun) {
       if (desc.plural === 'services') strategy.onDelete?.(obj, this);
       return { obj, warnings, code: 201 };
@@ -374,7 +374,7 @@ export class Rest implements StrategyContext {
 
     obj.metadata.generation = old.metadata.generation ?? 1;
     if (specPart(obj) !== specPart(old)) obj.metadata.generation++;
-    recordManagedFields(old, obj, opts.fieldManager, 'Update', apiVersionOf(desc), subresource);
+    recordManagedFields(desc, old, obj, opts.fieldManager, subresource);
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
 
     // A write that changes nothing is not a change: same resourceVersion, no watch event.
@@ -438,7 +438,7 @@ export class Rest implements StrategyContext {
       }
     }
     if (!current) throw errors.notFound(desc.plural, desc.group, name);
-    const patched = applyPatch(patchType, desc, clone(current.obj), patchBody, opts);
+    const patched = applyPatch(patchType, desc, clone(current.obj), patchBody, opts, subresource);
     if (!isObject(patched)) throw errors.badRequest('the patch produced something that is not an object');
     if (patched.metadata?.name !== undefined && patched.metadata.name !== name)
       throw invalid(desc, name, [

@@ -6,10 +6,12 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  loadYaml,
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
   type V1ConfigMap,
+  type V1CustomResourceDefinition,
   type V1Deployment,
   Watch,
 } from '@kubernetes/client-node';
@@ -596,7 +598,11 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       beforeAll(async () => {
         crdApi = t.kc.makeApiClient(ApiextensionsV1Api);
         custom = t.kc.makeApiClient(CustomObjectsApi);
-        await crdApi.createCustomResourceDefinition({ body: widgetCrd(group) as any });
+        // client-node's typed models rename some fields (default → _default, enum → _enum); loadYaml
+        // deserialises a manifest into them so that nothing is dropped on the way out.
+        await crdApi.createCustomResourceDefinition({
+          body: loadYaml<V1CustomResourceDefinition>(JSON.stringify(widgetCrd(group))),
+        });
         await eventually(
           async () => {
             const crd = await crdApi.readCustomResourceDefinition({ name: `widgets.${group}` });

@@ -5,7 +5,7 @@
 
 import { FieldSet, type Path } from './field-set.ts';
 import { deepClone, isObject } from './json-value.ts';
-import { compare, TypedValueError, toFieldSet, zeroValue } from './typed-value.ts';
+import { compare, TypedValueError, zeroValue } from './typed-value.ts';
 import type { TypeNode } from './types.ts';
 
 export type ManagedFieldsOperation = 'Apply' | 'Update';
@@ -348,11 +348,6 @@ export function updateManagedFields<T>(live: T | undefined, updated: T, opts: Fi
     if (e instanceof TypedValueError) return newObj;
     throw e;
   }
-}
-
-/** Every field an object sets, as the set a manager owning all of it would have. */
-export function ownedFieldsOf(obj: unknown, type: TypeNode): FieldSet {
-  return toFieldSet(obj, type).difference(STRIPPED);
 }
 
 export { BEFORE_FIRST_APPLY, STRIPPED as strippedFields };

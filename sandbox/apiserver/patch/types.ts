@@ -88,10 +88,6 @@ export function itemsOf(t: TypeNode): TypeNode {
   return t.kind === 'list' ? t.items : deduced;
 }
 
-export function isAtomic(t: TypeNode): boolean {
-  return (t.kind === 'struct' || t.kind === 'map') && t.atomic === true;
-}
-
 // ---------------------------------------------------------------------------------------------
 // CRD schemas
 

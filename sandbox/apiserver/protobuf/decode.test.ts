@@ -419,7 +419,7 @@ describe('fields the sandbox does not know', () => {
     );
   });
 
-  it('refuses NaN doubles and int64 values beyond 2^53', () => {
+  it('refuses int64 values beyond 2^53', () => {
     const e = apiError(() => decode('v1', 'Pod', (w) => w.message(1, (m) => m.varint(7, 2n ** 62n))));
     expect([e.code, e.message]).toEqual([
       400,

@@ -48,13 +48,12 @@ export function decodeKubernetesProtobuf(body: Buffer): DecodedObject {
     throw malformed(`it does not start with the "k8s\\x00" prefix of ${PROTOBUF_MEDIA_TYPE}`);
   const ctx: DecodeContext = { unsupported: [] };
   const envelope = collectFields(UNKNOWN!, body, { start: MAGIC.length, end: body.length }, '', ctx);
-  const text = (n: number) => {
-    const occ = envelope.get(n);
-    const r = occ?.[occ.length - 1]?.value as Range | undefined;
-    return r ? body.toString('utf8', r.start, r.end) : '';
-  };
-  const typeMetaOcc = envelope.get(1)?.at(-1)?.value as Range | undefined;
-  const typeMeta = decodeMessage(TYPE_META!, body, typeMetaOcc ?? { start: 0, end: 0 }, 'typeMeta', ctx) as {
+  // Kube's encoder writes each envelope field once; should one repeat, the last occurrence wins.
+  const field = (n: number): Range =>
+    (envelope.get(n)?.at(-1)?.value as Range | undefined) ?? { start: 0, end: 0 };
+  const text = (n: number) => body.toString('utf8', field(n).start, field(n).end);
+
+  const typeMeta = decodeMessage(TYPE_META!, body, field(1), 'typeMeta', ctx) as {
     apiVersion?: string;
     kind?: string;
   };
@@ -67,7 +66,7 @@ export function decodeKubernetesProtobuf(body: Buffer): DecodedObject {
       `the protobuf envelope declares content encoding "${contentEncoding}", which the sandbox cannot decode`,
     );
   const contentType = text(4);
-  if (contentType !== '' && contentType.split(';')[0]!.trim().toLowerCase() !== PROTOBUF_MEDIA_TYPE)
+  if (contentType !== '' && !isProtobufContentType(contentType))
     throw unsupported(
       `the protobuf envelope declares its raw object as "${contentType}", which the sandbox cannot decode`,
     );
@@ -75,8 +74,7 @@ export function decodeKubernetesProtobuf(body: Buffer): DecodedObject {
   const spec = messageForKind(apiVersion, kind);
   if (spec === undefined)
     throw unsupported(`the sandbox cannot decode ${kind} (apiVersion "${apiVersion}") from protobuf`);
-  const rawOcc = envelope.get(2)?.at(-1)?.value as Range | undefined;
-  const fields = decodeMessage(spec, body, rawOcc ?? { start: 0, end: 0 }, '', ctx);
+  const fields = decodeMessage(spec, body, field(2), '', ctx);
   // kind and apiVersion are `omitempty` in TypeMeta.
   const object: Record<string, unknown> = { kind, ...(apiVersion ? { apiVersion } : {}), ...fields };
   if (ctx.unsupported.length > 0) throw unsupportedFields(ctx.unsupported);

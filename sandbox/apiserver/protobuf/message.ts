@@ -32,7 +32,6 @@ export interface Range {
 export interface UnsupportedField {
   type: string;
   field: number;
-  wireType: number;
   /** JSON path of the message holding it; '' at the top level. */
   path: string;
 }
@@ -41,9 +40,9 @@ export interface DecodeContext {
   unsupported: UnsupportedField[];
 }
 
+// No Kubernetes type in the tables has a fixed-width number, so only these two wire types are read.
 type Occurrence =
   | { wireType: typeof WireType.Varint; value: Varint64 }
-  | { wireType: typeof WireType.Fixed64; value: number }
   | { wireType: typeof WireType.LengthDelimited; value: Range };
 
 const EMPTY = Buffer.alloc(0);
@@ -70,7 +69,7 @@ export function decodeMessage(
       // nil slices, maps and pointers: omitted under omitempty, null otherwise.
       if (occ === undefined) {
         if (!f.omitempty) out[f.json] = null;
-      } else if (f.cardinality === 'slice') out[f.json] = decodeSlice(f, spec, buf, occ, at, ctx);
+      } else if (f.cardinality === 'slice') out[f.json] = decodeSlice(f, buf, occ, at, ctx);
       else if (f.cardinality === 'map') out[f.json] = decodeMap(f, spec, buf, occ, at, ctx);
       else out[f.json] = decodeSingle(f.type, buf, occ, at, ctx);
       continue;
@@ -95,7 +94,7 @@ export function collectFields(
     const tag = r.tag();
     const f = spec.byNumber.get(tag.field);
     if (f === undefined) {
-      ctx.unsupported.push({ type: spec.name, field: tag.field, wireType: tag.wireType, path });
+      ctx.unsupported.push({ type: spec.name, field: tag.field, path });
       r.skip(tag);
       continue;
     }
@@ -109,20 +108,13 @@ export function collectFields(
 }
 
 function readOccurrence(r: WireReader, tag: Tag): Occurrence {
-  switch (tag.wireType) {
-    case WireType.Varint:
-      return { wireType: WireType.Varint, value: r.varint() };
-    case WireType.Fixed64:
-      return { wireType: WireType.Fixed64, value: r.double() };
-    default:
-      return { wireType: WireType.LengthDelimited, value: r.lengthDelimited() };
-  }
+  return tag.wireType === WireType.Varint
+    ? { wireType: WireType.Varint, value: r.varint() }
+    : { wireType: WireType.LengthDelimited, value: r.lengthDelimited() };
 }
 
 function naturalWireType(type: string): WireType {
-  if (type === 'bool' || type === 'int32' || type === 'int64') return WireType.Varint;
-  if (type === 'double') return WireType.Fixed64;
-  return WireType.LengthDelimited;
+  return type === 'bool' || type === 'int32' || type === 'int64' ? WireType.Varint : WireType.LengthDelimited;
 }
 
 function checkWireType(spec: MessageSpec, f: FieldSpec, tag: Tag, path: string): void {
@@ -158,25 +150,17 @@ function decodeSingle(type: string, buf: Buffer, occ: Occurrence[], at: string, 
 }
 
 function scalarValue(type: ScalarType, buf: Buffer, occ: Occurrence, at: string): unknown {
-  switch (occ.wireType) {
-    case WireType.Varint:
-      if (type === 'bool') return isNonZero(occ.value);
-      if (type === 'int32') return toInt32(occ.value);
-      return toInt64(occ.value, () => `the int64 at ${at}`);
-    case WireType.Fixed64:
-      // Go's encoding/json refuses NaN and infinities, and so does every JSON parser.
-      if (!Number.isFinite(occ.value))
-        throw malformed(`the double at ${at} is ${occ.value}, which JSON cannot represent`);
-      return occ.value;
-    case WireType.LengthDelimited:
-      // JSON carries []byte as base64.
-      return buf.toString(type === 'bytes' ? 'base64' : 'utf8', occ.value.start, occ.value.end);
+  if (occ.wireType === WireType.Varint) {
+    if (type === 'bool') return isNonZero(occ.value);
+    if (type === 'int32') return toInt32(occ.value);
+    return toInt64(occ.value, () => `the int64 at ${at}`);
   }
+  // JSON carries []byte as base64.
+  return buf.toString(type === 'bytes' ? 'base64' : 'utf8', occ.value.start, occ.value.end);
 }
 
 function decodeSlice(
   f: FieldSpec,
-  spec: MessageSpec,
   buf: Buffer,
   occ: Occurrence[],
   at: string,
@@ -186,7 +170,7 @@ function decodeSlice(
   const natural = naturalWireType(f.type);
   for (const o of occ) {
     if (o.wireType === WireType.LengthDelimited && natural !== WireType.LengthDelimited) {
-      out.push(...unpack(f, spec, buf, o.value, natural, at));
+      out.push(...unpack(f.type as ScalarType, buf, o.value, at));
       continue;
     }
     const itemAt = `${at}[${out.length}]`;
@@ -197,26 +181,14 @@ function decodeSlice(
   return out;
 }
 
-function unpack(
-  f: FieldSpec,
-  spec: MessageSpec,
-  buf: Buffer,
-  range: Range,
-  natural: WireType,
-  at: string,
-): unknown[] {
+/** Repeated varints packed into one length-delimited run. */
+function unpack(type: ScalarType, buf: Buffer, range: Range, at: string): unknown[] {
   const r = new WireReader(buf, range.start, range.end);
   const out: unknown[] = [];
-  if (natural === WireType.Fixed64 && (range.end - range.start) % 8 !== 0)
-    throw malformed(
-      `packed field ${f.number} of ${spec.name}${where(at)} is not a whole number of 64-bit values`,
-    );
   while (!r.done()) {
-    const o: Occurrence =
-      natural === WireType.Varint
-        ? { wireType: WireType.Varint, value: r.varint() }
-        : { wireType: WireType.Fixed64, value: r.double() };
-    out.push(scalarValue(f.type as ScalarType, buf, o, `${at}[${out.length}]`));
+    out.push(
+      scalarValue(type, buf, { wireType: WireType.Varint, value: r.varint() }, `${at}[${out.length}]`),
+    );
   }
   return out;
 }
@@ -289,7 +261,9 @@ function decodeMap(
 
 /** Assigns even a key such as "__proto__" as an own property, as JSON.parse would. */
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 function messageBytes(buf: Buffer, occ: Occurrence[] | undefined): [Buffer, Range] {
@@ -309,7 +283,6 @@ function zeroValue(type: string, at: string, ctx: DecodeContext): unknown {
       return false;
     case 'int32':
     case 'int64':
-    case 'double':
       return 0;
     case 'bytes':
       return null;
@@ -320,6 +293,6 @@ function zeroValue(type: string, at: string, ctx: DecodeContext): unknown {
 
 /** encoding/json's omitempty test; structs (messages and the special types) are never empty. */
 function isEmptyValue(type: string, value: unknown): boolean {
-  if (!isScalar(type)) return false;
+  if (!isScalar(type)) return true;
   return value === '' || value === false || value === 0 || value === null;
 }

@@ -98,20 +98,6 @@ export class WireReader {
     throw malformed(`varint longer than 10 bytes at byte ${this.offset(start)}`);
   }
 
-  fixed32(): number {
-    this.need(4, '32-bit value');
-    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4).getUint32(0, true);
-    this.pos += 4;
-    return v;
-  }
-
-  double(): number {
-    this.need(8, '64-bit value');
-    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
-    this.pos += 8;
-    return v;
-  }
-
   /** A length-delimited value: returns its [start, end) range and moves past it. */
   lengthDelimited(): { start: number; end: number } {
     const at = this.offset();

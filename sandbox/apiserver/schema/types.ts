@@ -56,15 +56,3 @@ export interface JSONSchemaProps {
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-validations'?: ValidationRule[];
 }
-
-/** The schema of map values, when `additionalProperties` is a schema (or `true`: anything). */
-export function additionalPropertiesSchema(s: JSONSchemaProps): JSONSchemaProps | undefined {
-  const ap = s.additionalProperties;
-  if (ap === undefined || ap === false) return undefined;
-  return ap === true ? {} : ap;
-}
-
-/** The schema of array items when `items` is a single schema (structural schemas require that). */
-export function itemsSchema(s: JSONSchemaProps): JSONSchemaProps | undefined {
-  return Array.isArray(s.items) ? undefined : s.items;
-}

@@ -4,11 +4,11 @@
 //
 // `?` marks `omitempty`. A json name of `...` marks an embedded struct that JSON inlines (`json:",inline"`).
 // Types follow the Go declaration: `*T` pointer, `[]T` slice, `map[string]T` map, where T is a scalar
-// (string bool int32 int64 double bytes), a special apimachinery type (Time MicroTime Quantity IntOrString
+// (string bool int32 int64 bytes), a special apimachinery type (Time MicroTime Quantity IntOrString
 // FieldsV1), or a message: `Name` in the same package, `pkg/version.Name` elsewhere.
 // Lines are in Go struct order, which is the order kube's JSON encoding writes the fields in.
 
-export const SCALARS = ['string', 'bool', 'int32', 'int64', 'double', 'bytes'] as const;
+export const SCALARS = ['string', 'bool', 'int32', 'int64', 'bytes'] as const;
 export type ScalarType = (typeof SCALARS)[number];
 
 /** apimachinery types with a custom protobuf and JSON encoding. */

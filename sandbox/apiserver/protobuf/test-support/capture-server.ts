@@ -17,8 +17,8 @@ export interface CaptureServer {
   requests: CapturedRequest[];
   /** Objects served to GET, by URL path. */
   objects: Map<string, unknown>;
-  /** The body answered to the next writes (POST, PUT); kubectl prints its kind and name. */
-  setWriteResponse(obj: unknown): void;
+  /** The body answered to writes (POST, PUT): an object, or one made from the request. */
+  setWriteResponse(response: unknown | ((req: CapturedRequest) => unknown)): void;
   close(): Promise<void>;
 }
 
@@ -92,7 +92,9 @@ function groupList(): unknown {
 export async function startCaptureServer(): Promise<CaptureServer> {
   const requests: CapturedRequest[] = [];
   const objects = new Map<string, unknown>();
-  let writeResponse: unknown = {};
+  let writeResponse: unknown | ((req: CapturedRequest) => unknown) = {};
+  const respond = (req: CapturedRequest) =>
+    typeof writeResponse === 'function' ? writeResponse(req) : writeResponse;
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: Error) => send(res, 500, status(500, 'InternalError', e.message)));
@@ -113,15 +115,16 @@ export async function startCaptureServer(): Promise<CaptureServer> {
       const gv = /^\/apis\/([^/]+\/[^/]+)$/.exec(path)?.[1];
       if (gv && GROUPS[gv]) return send(res, 200, resourceList(gv));
     }
-    requests.push({
+    const captured = {
       method,
       path,
       contentType: req.headers['content-type'] ?? '',
       body: Buffer.concat(chunks),
-    });
+    };
+    requests.push(captured);
     if (method === 'GET' && objects.has(path)) return send(res, 200, objects.get(path));
-    if (method === 'POST') return send(res, 201, writeResponse);
-    if (method === 'PUT') return send(res, 200, writeResponse);
+    if (method === 'POST') return send(res, 201, respond(captured));
+    if (method === 'PUT') return send(res, 200, respond(captured));
     if (method === 'DELETE')
       return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' });
     return send(res, 404, status(404, 'NotFound', `the capture server has nothing at ${method} ${path}`));
@@ -134,8 +137,8 @@ export async function startCaptureServer(): Promise<CaptureServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     objects,
-    setWriteResponse(obj) {
-      writeResponse = obj;
+    setWriteResponse(response) {
+      writeResponse = response;
     },
     close: () =>
       new Promise<void>((resolve) => {
