@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, errors } from './errors.ts';
 import type { PatchType } from './mutations.ts';
+import { decodeKubernetesProtobuf, isProtobufContentType } from './protobuf/index.ts';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -68,6 +69,8 @@ function mediaType(contentType: string | undefined): string {
 
 /** Decodes a create/update body (JSON or YAML). Errors name what is wrong with the input. */
 export function decodeObject(buf: Buffer, contentType: string | undefined): unknown {
+  // kubectl's imperative commands (create deployment, create configmap, ...) send protobuf.
+  if (isProtobufContentType(contentType)) return decodeKubernetesProtobuf(buf).object;
   const mt = mediaType(contentType);
   const text = buf.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the request body is empty; an object was expected');

@@ -293,6 +293,6 @@ function zeroValue(type: string, at: string, ctx: DecodeContext): unknown {
 
 /** encoding/json's omitempty test; structs (messages and the special types) are never empty. */
 function isEmptyValue(type: string, value: unknown): boolean {
-  if (!isScalar(type)) return true;
+  if (!isScalar(type)) return false;
   return value === '' || value === false || value === 0 || value === null;
 }

@@ -40,7 +40,7 @@ const MAX_SECONDS = 253402300799;
 export function zeroSpecial(type: SpecialType): unknown {
   switch (type) {
     case 'Quantity':
-      return '';
+      return '0';
     case 'IntOrString':
       return 0;
     default:
