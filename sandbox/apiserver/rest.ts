@@ -64,7 +64,8 @@ export function typeOf(desc: ResourceDescriptor): string {
 
 export class Rest implements StrategyContext {
   private readonly usedClusterIPs = new Set<string>();
-  private nextIp = 1;
+  // A random start keeps two sandboxes on one machine (parallel tests) from reusing each other's IPs.
+  private nextIp = 1 + Math.floor(Math.random() * 60_000);
 
   constructor(
     readonly store: Store,

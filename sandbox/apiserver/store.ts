@@ -27,14 +27,25 @@ export interface Watcher {
   onChange(ev: ChangeEvent): void;
 }
 
+/** What history keeps of a change: serialisations only, so old versions' objects can be freed. */
+interface HistoryRecord {
+  type: EventType;
+  rv: number;
+  key: string;
+  json: string;
+  /** The previous version's serialisation: the same string the store held, so sharing costs nothing. */
+  prevJson?: string;
+  prevRv?: number;
+}
+
 class History {
-  private buf: ChangeEvent[] = [];
+  private buf: HistoryRecord[] = [];
   private start = 0;
   /** resourceVersion of the newest event that was dropped; resuming below it would miss changes. */
   private lowWater = 0;
   constructor(private readonly capacity: number) {}
 
-  push(ev: ChangeEvent): void {
+  push(ev: HistoryRecord): void {
     if (this.buf.length - this.start >= this.capacity) {
       this.lowWater = this.buf[this.start]!.rv;
       this.start++;
@@ -48,9 +59,9 @@ class History {
   }
 
   /** Events after rv, or undefined when some of them are no longer kept. */
-  since(rv: number): ChangeEvent[] | undefined {
+  since(rv: number): HistoryRecord[] | undefined {
     if (rv < this.lowWater) return undefined;
-    const out: ChangeEvent[] = [];
+    const out: HistoryRecord[] = [];
     // Binary search for the first event newer than rv: the buffer is ordered by rv.
     let lo = this.start;
     let hi = this.buf.length;
@@ -77,6 +88,8 @@ export function objectKey(namespace: string | undefined, name: string): string {
 export class Store {
   private rv = 0;
   private readonly types = new Map<string, Map<string, Stored>>();
+  /** Keys of each type in sorted order, rebuilt lazily after an add or a removal (not on updates). */
+  private readonly sortedKeys = new Map<string, string[]>();
   private readonly histories = new Map<string, History>();
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly historyPerType: number;
@@ -88,7 +101,8 @@ export class Store {
   private compactedRv = 0;
 
   constructor(opts: StoreOptions = {}) {
-    this.historyPerType = opts.historyPerType ?? 20_000;
+    // kube-apiserver keeps a window of recent changes per resource; informers relist beyond it.
+    this.historyPerType = opts.historyPerType ?? 5_000;
     if (opts.dataDir) {
       mkdirSync(opts.dataDir, { recursive: true });
       this.logFile = join(opts.dataDir, 'objects.jsonl');
@@ -112,14 +126,27 @@ export class Store {
   list(type: string, namespace?: string): Stored[] {
     const m = this.types.get(type);
     if (!m) return [];
+    let keys = this.sortedKeys.get(type);
+    if (!keys) {
+      keys = [...m.keys()].sort();
+      this.sortedKeys.set(type, keys);
+    }
     const out: Stored[] = [];
     if (namespace) {
       const prefix = `${namespace}/`;
-      for (const [k, v] of m) if (k.startsWith(prefix)) out.push(v);
+      // Keys sort by namespace first: binary-search the start of this namespace's run.
+      let lo = 0;
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid]! < prefix) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < keys.length && keys[i]!.startsWith(prefix); i++) out.push(m.get(keys[i]!)!);
     } else {
-      out.push(...m.values());
+      for (const k of keys) out.push(m.get(k)!);
     }
-    return out.sort((a, b) => compareKeys(a, b));
+    return out;
   }
 
   count(type: string): number {
@@ -136,6 +163,7 @@ export class Store {
     }
     const previous = m.get(key);
     m.set(key, stored);
+    if (!previous) this.sortedKeys.delete(type);
     this.append({ t: 'put', r: type, k: key, v: rv, o: obj });
     this.emit(type, { type: previous ? 'MODIFIED' : 'ADDED', rv, key, current: stored, previous });
     return stored;
@@ -147,6 +175,7 @@ export class Store {
     const previous = m?.get(key);
     if (!m || !previous) return undefined;
     m.delete(key);
+    this.sortedKeys.delete(type);
     const stored: Stored = { obj: finalObj, json: JSON.stringify(finalObj), rv };
     this.append({ t: 'del', r: type, k: key, v: rv });
     this.emit(type, { type: 'DELETED', rv, key, current: stored, previous });
@@ -161,6 +190,7 @@ export class Store {
       this.remove(type, objectKeyOf(obj), obj, rv);
     }
     this.types.delete(type);
+    this.sortedKeys.delete(type);
   }
 
   watch(type: string, w: Watcher): () => void {
@@ -184,7 +214,17 @@ export class Store {
     if (rv < this.compactedRv) return undefined;
     const h = this.histories.get(type);
     if (!h) return [];
-    return h.since(rv);
+    const records = h.since(rv);
+    return records?.map((r) => ({
+      type: r.type,
+      rv: r.rv,
+      key: r.key,
+      current: { obj: JSON.parse(r.json), json: r.json, rv: r.rv },
+      previous:
+        r.prevJson !== undefined
+          ? { obj: JSON.parse(r.prevJson), json: r.prevJson, rv: r.prevRv ?? 0 }
+          : undefined,
+    }));
   }
 
   /** Forgets all watch history, as an etcd compaction does: older resourceVersions get 410 Expired. */
@@ -199,7 +239,14 @@ export class Store {
       h = new History(this.historyPerType);
       this.histories.set(type, h);
     }
-    h.push(ev);
+    h.push({
+      type: ev.type,
+      rv: ev.rv,
+      key: ev.key,
+      json: ev.current.json,
+      prevJson: ev.previous?.json,
+      prevRv: ev.previous?.rv,
+    });
     const set = this.watchers.get(type);
     if (set) for (const w of [...set]) w.onChange(ev);
   }
@@ -277,10 +324,4 @@ export class Store {
 
 function objectKeyOf(obj: any): string {
   return objectKey(obj.metadata?.namespace, obj.metadata?.name);
-}
-
-function compareKeys(a: Stored, b: Stored): number {
-  const ak = objectKeyOf(a.obj);
-  const bk = objectKeyOf(b.obj);
-  return ak < bk ? -1 : ak > bk ? 1 : 0;
 }

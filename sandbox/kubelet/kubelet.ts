@@ -266,7 +266,7 @@ export async function startKubelet(kc: KubeConfig, opts: KubeletOptions): Promis
     },
     flushStatus: async (worker) => {
       worker.lastWrittenText = undefined;
-      await syncStatus(worker.uid);
+      await statusQueue.flush(worker.uid);
     },
     deletePod: async (worker) => {
       try {

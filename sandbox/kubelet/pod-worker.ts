@@ -81,6 +81,8 @@ export class PodWorker {
   /** Nothing will run again; the phase is final. */
   terminal = false;
   terminating = false;
+  /** Completing: containers are being stopped and none will restart; `terminal` follows. */
+  private finishing = false;
   destroyed = false;
   failure: { reason: string; message: string } | undefined;
   /** The status last written, to skip identical writes and keep transition times. */
@@ -214,7 +216,7 @@ export class PodWorker {
     // Image is the one mutable container field that matters: a new image means a new container.
     for (const container of pod.spec?.containers ?? []) {
       const runner = this.runners.find((r) => r.name === container.name);
-      if (runner && runner.spec.image !== container.image && !this.terminal) {
+      if (runner && runner.spec.image !== container.image && !this.terminal && !this.finishing) {
         this.replaceContainer(runner, container);
       }
     }
@@ -271,7 +273,7 @@ export class PodWorker {
   }
 
   private reconcile(): void {
-    if (this.terminating || this.terminal || this.destroyed) return;
+    if (this.terminating || this.terminal || this.finishing || this.destroyed) return;
     if (!this.initDone) {
       for (const runner of this.initRunners) {
         if (runner.role === 'init' && runner.finished && runner.state.kind === 'terminated') {
@@ -302,11 +304,14 @@ export class PodWorker {
 
   /** All regular containers are done for good (or init failed): stop sidecars, fix the phase. */
   private async becomeTerminal(): Promise<void> {
-    if (this.terminal) return;
-    this.terminal = true;
+    if (this.terminal || this.finishing) return;
+    // No restarts from here on, but the phase turns final only once every container (sidecars
+    // included) has stopped, as with the kubelet.
+    this.finishing = true;
     clearTimeout(this.deadlineTimer);
     const grace = this.graceSeconds() * 1000;
     await Promise.all(this.allRunners().map((r) => r.stop(grace, { preStop: true })));
+    this.terminal = true;
     this.logger.info({ phase: podPhase(this.pod, this.snapshot()) }, 'pod finished');
     this.ctx.statusChanged(this);
   }
@@ -320,7 +325,7 @@ export class PodWorker {
   }
 
   private async deadlineExceeded(): Promise<void> {
-    if (this.terminal || this.terminating) return;
+    if (this.terminal || this.finishing || this.terminating) return;
     this.failure = {
       reason: 'DeadlineExceeded',
       message: 'Pod was active on the node longer than the specified deadline',
@@ -409,7 +414,7 @@ export class PodWorker {
   }
 
   private shouldRestart(runner: ContainerRunner, exitCode: number): boolean {
-    if (this.terminating || this.terminal || this.destroyed) return false;
+    if (this.terminating || this.terminal || this.finishing || this.destroyed) return false;
     switch (runner.role) {
       case 'sidecar':
         return true;

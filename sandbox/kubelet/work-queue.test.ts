@@ -63,6 +63,25 @@ describe('KeyedQueue', () => {
     queue.stop();
   });
 
+  it('flush waits for a run that started after it, even when an older run is in flight', async () => {
+    const log: string[] = [];
+    let version = 0;
+    const queue = new KeyedQueue({
+      concurrency: 2,
+      handler: async (key) => {
+        const seen = version;
+        log.push(`start ${key} v${seen}`);
+        await tick(20);
+        log.push(`end ${key} v${seen}`);
+      },
+    });
+    queue.enqueue('pod');
+    await tick(5);
+    version = 1;
+    await queue.flush('pod');
+    expect(log).toEqual(['start pod v0', 'end pod v0', 'start pod v1', 'end pod v1']);
+  });
+
   it('drops pending work when stopped', async () => {
     let runs = 0;
     const queue = new KeyedQueue({ concurrency: 1, handler: async () => void runs++ });

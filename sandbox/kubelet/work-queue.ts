@@ -18,6 +18,9 @@ export class KeyedQueue {
   private readonly failures = new Map<string, number>();
   private readonly delayed = new Map<string, NodeJS.Timeout>();
   private idleWaiters: Array<() => void> = [];
+  /** Runs started per key, so flush() can wait for a run that starts after it was asked. */
+  private readonly runsStarted = new Map<string, number>();
+  private readonly flushWaiters = new Map<string, Array<{ after: number; resolve: () => void }>>();
   private stopped = false;
 
   constructor(private readonly options: KeyedQueueOptions) {
@@ -50,6 +53,34 @@ export class KeyedQueue {
     this.pump();
   }
 
+  /**
+   * Handles `key` and resolves once a run that started after this call has finished (successful
+   * or not), so a caller's write is never overtaken by an older one still in flight.
+   */
+  flush(key: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.flushWaiters.get(key) ?? [];
+      waiters.push({ after: this.runsStarted.get(key) ?? 0, resolve });
+      this.flushWaiters.set(key, waiters);
+      const timer = this.delayed.get(key);
+      if (timer) {
+        clearTimeout(timer);
+        this.delayed.delete(key);
+      }
+      this.enqueue(key);
+    });
+  }
+
+  private resolveFlushes(key: string, runIndex: number): void {
+    const waiters = this.flushWaiters.get(key);
+    if (!waiters) return;
+    const remaining = waiters.filter((w) => w.after >= runIndex);
+    for (const w of waiters) if (w.after < runIndex) w.resolve();
+    if (remaining.length) this.flushWaiters.set(key, remaining);
+    else this.flushWaiters.delete(key);
+  }
+
   /** Resolves once nothing is pending or running (delayed retries do not count). */
   idle(): Promise<void> {
     if (this.pending.size === 0 && this.active.size === 0) return Promise.resolve();
@@ -62,6 +93,8 @@ export class KeyedQueue {
     this.dirty.clear();
     for (const timer of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
+    for (const waiters of this.flushWaiters.values()) for (const w of waiters) w.resolve();
+    this.flushWaiters.clear();
     this.notifyIdle();
   }
 
@@ -76,6 +109,8 @@ export class KeyedQueue {
   }
 
   private async run(key: string): Promise<void> {
+    const runIndex = (this.runsStarted.get(key) ?? 0) + 1;
+    this.runsStarted.set(key, runIndex);
     try {
       await this.options.handler(key);
       this.failures.delete(key);
@@ -87,6 +122,7 @@ export class KeyedQueue {
       const max = this.options.retryMaxMs ?? 30_000;
       if (!this.dirty.has(key)) this.enqueue(key, Math.min(max, base * 2 ** (attempt - 1)));
     } finally {
+      this.resolveFlushes(key, runIndex);
       this.active.delete(key);
       if (this.dirty.delete(key)) this.pending.add(key);
       this.pump();
@@ -101,8 +137,12 @@ export class KeyedQueue {
     }
   }
 
+  /** Drops a key's pending work and bookkeeping (its object is gone). */
   forget(key: string): void {
     this.failures.delete(key);
+    this.runsStarted.delete(key);
+    for (const w of this.flushWaiters.get(key) ?? []) w.resolve();
+    this.flushWaiters.delete(key);
     const timer = this.delayed.get(key);
     if (timer) clearTimeout(timer);
     this.delayed.delete(key);

@@ -6,12 +6,21 @@ import { join } from 'node:path';
 import { DiscoveryV1Api, type V1EndpointSlice } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localAddressesInUse } from '../kubelet/addresses-in-use.ts';
 import { type Kubelet, startKubelet } from '../kubelet/index.ts';
 import { isReady, readPod, startTestCluster, type TestCluster, waitFor } from '../kubelet/test-helpers.ts';
 import { type ServiceProxy, startServiceProxy } from './index.ts';
 
 const logger = pino({ level: 'silent' });
 const ns = 'default';
+
+function freeServiceIP(): string {
+  const used = localAddressesInUse();
+  for (;;) {
+    const ip = `127.20.${100 + Math.floor(Math.random() * 150)}.${1 + Math.floor(Math.random() * 253)}`;
+    if (!used.has(ip)) return ip;
+  }
+}
 
 async function whoAnswers(ip: string, port: number): Promise<string> {
   const res = await fetch(`http://${ip}:${port}/`, { headers: { Connection: 'close' } });
@@ -73,7 +82,13 @@ describe('service proxy', () => {
       namespace: ns,
       body: {
         metadata: { name: 'web' },
-        spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+        // The API server hands out 127.20.0.1, .2, ... in order; another sandbox on this machine
+        // (a parallel test) would want the same address, so this test picks its own.
+        spec: {
+          clusterIP: freeServiceIP(),
+          selector: { app: 'web' },
+          ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+        },
       },
     });
     clusterIP = service.spec!.clusterIP!;
