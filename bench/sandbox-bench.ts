@@ -109,7 +109,9 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-bench-'));
   const port = await freePort();
   // BENCH_CPU_PROF=<dir> profiles the sandbox process, for finding what limits throughput.
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const child: ChildProcess = spawn(
     process.execPath,
     [...prof, join(root, 'bin/homeostat.js'), 'sandbox', 'up', '--data-dir', dataDir, '--port', String(port)],

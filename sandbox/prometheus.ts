@@ -44,7 +44,8 @@ export function prometheusConfig(opts: {
     global: {
       scrape_interval: opts.scrapeInterval,
       evaluation_interval: opts.scrapeInterval,
-      scrape_timeout: '3s',
+      // Prometheus refuses a timeout longer than the interval.
+      scrape_timeout: seconds(opts.scrapeInterval) < 3 ? opts.scrapeInterval : '3s',
     },
     scrape_configs: [
       {
@@ -90,6 +91,14 @@ export function prometheusConfig(opts: {
       ...(opts.extra ?? []),
     ],
   };
+}
+
+/** Seconds in a Prometheus duration such as "1s", "500ms", "1m30s". */
+function seconds(d: string): number {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+  let total = 0;
+  for (const m of d.matchAll(/(\d+)(ms|s|m|h|d)/g)) total += Number(m[1]) * units[m[2]!]!;
+  return total;
 }
 
 async function freePort(host: string): Promise<number> {

@@ -566,7 +566,15 @@ async function proxyLog(
   if (!port)
     throw errors.badRequest(`pod ${name} has no logs: it is not running on a node with a kubelet endpoint`);
   const params = new URLSearchParams();
-  for (const k of ['follow', 'previous', 'timestamps', 'tailLines', 'sinceSeconds', 'sinceTime', 'limitBytes']) {
+  for (const k of [
+    'follow',
+    'previous',
+    'timestamps',
+    'tailLines',
+    'sinceSeconds',
+    'sinceTime',
+    'limitBytes',
+  ]) {
     const v = q.get(k);
     if (v !== null) params.set(k, v);
   }
