@@ -65,6 +65,13 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
     .option('--no-process-kubelet', 'do not run pods as local processes')
     .option('--no-virtual-kubelet', 'do not run the virtual node for process-less pods')
     .option('--image-registry <file>', 'YAML mapping image names to local entrypoints')
+    .option(
+      '--prometheus-port <port>',
+      'Prometheus port when the prometheus binary is installed (0: any free port)',
+      parsePort,
+      9090,
+    )
+    .option('--no-prometheus', 'do not start Prometheus even when it is installed')
     .action(async (o) => {
       const existing = readState(o.dataDir);
       if (existing && alive(existing.pid)) {
@@ -80,6 +87,8 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
         processKubelet: o.processKubelet,
         virtualKubelet: o.virtualKubelet,
         imageRegistryFile: o.imageRegistry,
+        prometheus: o.prometheus === false ? false : 'auto',
+        prometheusPort: o.prometheusPort,
       });
       const state: StateFile = {
         pid: process.pid,
@@ -102,6 +111,9 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
           ...(sb.kubeletUrl
             ? [`  kubelet:     ${sb.kubeletUrl} (logs, /metrics/cadvisor, /http_sd/pods)`]
             : []),
+          sb.prometheusUrl
+            ? `  Prometheus:  ${sb.prometheusUrl}`
+            : '  Prometheus:  not running (apt-get install prometheus to have it started here)',
           '',
           'Try:',
           `  export KUBECONFIG=${sb.kubeconfigPath}`,

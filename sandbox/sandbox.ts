@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { type ApiServer, startApiServer } from './apiserver/index.ts';
 import { startControllers } from './controllers/index.ts';
 import { startKubelet, startVirtualKubelet } from './kubelet/index.ts';
+import { findPrometheus, startPrometheus } from './prometheus.ts';
 import { startServiceProxy } from './proxy/index.ts';
 
 export interface SandboxOptions {
@@ -20,6 +21,10 @@ export interface SandboxOptions {
   virtualKubelet?: boolean;
   /** Maps image names to local entrypoints; defaults to the bundled registry. */
   imageRegistryFile?: string;
+  /** Start Prometheus when its binary is installed ('auto'), always (true: fail without it), or never. */
+  prometheus?: boolean | 'auto';
+  /** Prometheus listen port; 0 picks a free one. */
+  prometheusPort?: number;
   logger?: Logger;
 }
 
@@ -28,6 +33,8 @@ export interface Sandbox {
   readonly kubeconfigPath: string;
   /** The process kubelet's HTTP endpoint (logs, cAdvisor metrics, http_sd), when it runs. */
   readonly kubeletUrl?: string;
+  /** Prometheus, when it runs; otherwise the operator scrapes pods directly. */
+  readonly prometheusUrl?: string;
   kubeConfig(): KubeConfig;
   stop(): Promise<void>;
 }
@@ -91,6 +98,17 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const proxy = await startServiceProxy(kc, { logger: log.child({ component: 'service-proxy' }) });
       stops.push(() => proxy.stop());
     }
+    let prometheusUrl: string | undefined;
+    const wantProm = opts.prometheus ?? 'auto';
+    if (wantProm !== false && kubeletUrl && (wantProm === true || findPrometheus())) {
+      const prom = await startPrometheus({
+        dataDir: join(dataDir, 'prometheus'),
+        kubeletUrl,
+        port: opts.prometheusPort ?? 0,
+      });
+      prometheusUrl = prom.url;
+      stops.push(() => prom.stop());
+    }
     if (opts.virtualKubelet !== false) {
       const virtual = await startVirtualKubelet(kc, { logger: log });
       stops.push(() => virtual.stop());
@@ -99,6 +117,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       api,
       kubeconfigPath,
       kubeletUrl,
+      prometheusUrl,
       kubeConfig: () => api.kubeConfig(),
       stop: stopAll,
     };
