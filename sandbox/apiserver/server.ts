@@ -10,6 +10,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
+import { withConnectionReuse } from './connection-reuse.ts';
 import { registerCrdHooks } from './crd.ts';
 import {
   aggregatedDiscovery,
@@ -141,7 +142,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     kubeConfig() {
       const kc = new KubeConfig();
       kc.loadFromString(kubeconfigYaml());
-      return kc;
+      return withConnectionReuse(kc);
     },
     kubeconfigYaml,
     watchCount: () => watches.size,

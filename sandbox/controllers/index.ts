@@ -47,7 +47,8 @@ export async function startControllers(
 
   const deployments = new DeploymentController(clients, recorder, base);
   const replicaSets = new ReplicaSetController(clients, rsRecorder, base);
-  const scheduler = new Scheduler(clients, schedRecorder, base);
+  // Binding is one small write per pod; kube-scheduler binds asynchronously, so should we.
+  const scheduler = new Scheduler(clients, schedRecorder, { ...base, workers: Math.max(workers, 16) });
   const endpoints = new EndpointsController(clients, base);
   const slices = new EndpointSliceController(clients, base);
   const gc = new GarbageCollector(clients, base);
