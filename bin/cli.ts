@@ -1,10 +1,11 @@
 // The homeostat command line.
 import { Command } from 'commander';
 import { sandboxCommand } from '../sandbox/cli.ts';
+import { startExtras } from './start-extras.ts';
 
 const program = new Command('homeostat')
   .description('Homeostat: a self-healing control plane and chaos operator for Kubernetes')
   .showHelpAfterError();
-program.addCommand(sandboxCommand());
+program.addCommand(sandboxCommand({ afterStart: startExtras }));
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError } from 'commander';
-import { startSandbox } from './sandbox.ts';
+import { type Sandbox, startSandbox } from './sandbox.ts';
 
 export const DEFAULT_DATA_DIR = '.data/sandbox';
 export const DEFAULT_PORT = 16443;
@@ -45,12 +45,15 @@ function parsePort(v: string): number {
   return n;
 }
 
+export interface StartedExtras {
+  /** Lines for the banner (addresses, examples). */
+  banner: string[];
+  stop(): Promise<void>;
+}
+
 export interface UpHooks {
   /** Later components (fleet, operator, chaos, dashboard) start here once the sandbox is up. */
-  afterStart?: (ctx: {
-    kubeconfigPath: string;
-    dataDir: string;
-  }) => Promise<(() => Promise<void>) | undefined>;
+  afterStart?: (ctx: { sandbox: Sandbox; dataDir: string; fleet: boolean }) => Promise<StartedExtras | undefined>;
 }
 
 export function sandboxCommand(hooks: UpHooks = {}): Command {
@@ -72,6 +75,7 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
       9090,
     )
     .option('--no-prometheus', 'do not start Prometheus even when it is installed')
+    .option('--no-fleet', 'do not deploy the bundled microservice fleet and its background load')
     .action(async (o) => {
       const existing = readState(o.dataDir);
       if (existing && alive(existing.pid)) {
@@ -97,10 +101,15 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
         startedAt: new Date().toISOString(),
       };
       writeFileSync(stateFile(o.dataDir), JSON.stringify(state, null, 2));
-      const extraStop = await hooks.afterStart?.({
-        kubeconfigPath: sb.kubeconfigPath,
-        dataDir: resolve(o.dataDir),
-      });
+      let extras: StartedExtras | undefined;
+      try {
+        extras = await hooks.afterStart?.({ sandbox: sb, dataDir: resolve(o.dataDir), fleet: o.fleet !== false });
+      } catch (e) {
+        console.error(`Could not start everything on the sandbox: ${(e as Error).message}`);
+        await sb.stop();
+        rmSync(stateFile(o.dataDir), { force: true });
+        process.exit(1);
+      }
       console.log(
         [
           '',
@@ -114,6 +123,7 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
           sb.prometheusUrl
             ? `  Prometheus:  ${sb.prometheusUrl}`
             : '  Prometheus:  not running (apt-get install prometheus to have it started here)',
+          ...(extras?.banner ?? []),
           '',
           'Try:',
           `  export KUBECONFIG=${sb.kubeconfigPath}`,
@@ -129,7 +139,7 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
         console.log(`\n${signal}: stopping the sandbox...`);
         const force = setTimeout(() => process.exit(1), 30_000);
         force.unref();
-        await extraStop?.();
+        await extras?.stop();
         await sb.stop();
         rmSync(stateFile(o.dataDir), { force: true });
         console.log('Sandbox stopped.');

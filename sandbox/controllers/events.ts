@@ -82,7 +82,8 @@ export class EventRecorder {
         this.log.warn({ reason, object: `${m.namespace}/${m.name}` }, 'event backlog full; dropping events');
       return;
     }
-    if (this.dropped > 0) {
+    // Report once the backlog has really drained, not every time one slot frees up.
+    if (this.dropped > 0 && this.backlog.length < MAX_BACKLOG / 2) {
       this.log.warn({ dropped: this.dropped }, 'events were dropped while the backlog was full');
       this.dropped = 0;
     }
