@@ -185,6 +185,18 @@ function sendJson(
   res.end(text);
 }
 
+/** Streams a list in batches: no giant string for ten thousand pods, and the first bytes leave at once. */
+function sendList(res: ServerResponse, head: string, items: Stored[], encode: (s: Stored) => string): void {
+  if (items.length <= 500) return sendJson(res, 200, `${head}${items.map(encode).join(',')}]}`);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  res.write(head);
+  for (let i = 0; i < items.length; i += 500) {
+    const batch = items.slice(i, i + 500).map(encode).join(',');
+    res.write(i === 0 ? batch : `,${batch}`);
+  }
+  res.end(']}');
+}
+
 function sendError(ctx: HandlerContext, res: ServerResponse, e: unknown): void {
   const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
   if (!(e instanceof ApiError)) ctx.log.error({ err: e }, 'unexpected error handling a request');
@@ -343,8 +355,8 @@ async function handleResource(
             includeObjectParam(q),
           ),
         );
-      const body = `{"kind":${JSON.stringify(desc.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(desc))},"metadata":${JSON.stringify(listMeta)},"items":[${result.items.map((s) => atVersion(desc, s)).join(',')}]}`;
-      return sendJson(res, 200, body);
+      const head = `{"kind":${JSON.stringify(desc.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(desc))},"metadata":${JSON.stringify(listMeta)},"items":[`;
+      return sendList(res, head, result.items, (s) => atVersion(desc, s));
     }
     if (r.subresource === 'scale') return sendJson(res, 200, rest.getScale(desc, ns, r.name));
     if (r.subresource === 'log') return proxyLog(ctx, req, res, q, desc, ns, r.name);
