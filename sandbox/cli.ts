@@ -53,7 +53,11 @@ export interface StartedExtras {
 
 export interface UpHooks {
   /** Later components (fleet, operator, chaos, dashboard) start here once the sandbox is up. */
-  afterStart?: (ctx: { sandbox: Sandbox; dataDir: string; fleet: boolean }) => Promise<StartedExtras | undefined>;
+  afterStart?: (ctx: {
+    sandbox: Sandbox;
+    dataDir: string;
+    fleet: boolean;
+  }) => Promise<StartedExtras | undefined>;
 }
 
 export function sandboxCommand(hooks: UpHooks = {}): Command {
@@ -103,7 +107,11 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
       writeFileSync(stateFile(o.dataDir), JSON.stringify(state, null, 2));
       let extras: StartedExtras | undefined;
       try {
-        extras = await hooks.afterStart?.({ sandbox: sb, dataDir: resolve(o.dataDir), fleet: o.fleet !== false });
+        extras = await hooks.afterStart?.({
+          sandbox: sb,
+          dataDir: resolve(o.dataDir),
+          fleet: o.fleet !== false,
+        });
       } catch (e) {
         console.error(`Could not start everything on the sandbox: ${(e as Error).message}`);
         await sb.stop();

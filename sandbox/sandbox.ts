@@ -2,13 +2,13 @@
 // kubelet and the service proxy, started and stopped together.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import { type ApiServer, startApiServer } from './apiserver/index.ts';
-import { startControllers } from './controllers/index.ts';
-import { startKubelet, startVirtualKubelet } from './kubelet/index.ts';
+import { type ComponentOptions, type RunningComponents, startComponents } from './components.ts';
+import type { WorkerInput, WorkerMessage } from './components-worker.ts';
 import { findPrometheus, startPrometheus } from './prometheus.ts';
-import { startServiceProxy } from './proxy/index.ts';
 
 export interface SandboxOptions {
   dataDir: string;
@@ -21,6 +21,11 @@ export interface SandboxOptions {
   virtualKubelet?: boolean;
   /** Maps image names to local entrypoints; defaults to the bundled registry. */
   imageRegistryFile?: string;
+  /**
+   * Run controllers and kubelets on their own worker thread (the default), so the API server keeps
+   * a core to itself; false runs everything on one thread.
+   */
+  isolateComponents?: boolean;
   /** Start Prometheus when its binary is installed ('auto'), always (true: fail without it), or never. */
   prometheus?: boolean | 'auto';
   /** Prometheus listen port; 0 picks a free one. */
@@ -56,6 +61,59 @@ function defaultLogger(dataDir: string): Logger {
 
 export const DEFAULT_IMAGE_REGISTRY = resolve(import.meta.dirname, 'images.yaml');
 
+async function startComponentsWorker(
+  kubeconfigYaml: string,
+  options: ComponentOptions,
+  logFile: string,
+): Promise<RunningComponents> {
+  const input: WorkerInput = {
+    kubeconfigYaml,
+    options,
+    logFile,
+    logLevel: process.env.HOMEOSTAT_LOG_LEVEL ?? 'info',
+  };
+  const worker = new Worker(new URL('./components-worker-entry.mjs', import.meta.url), { workerData: input });
+  const next = () =>
+    new Promise<WorkerMessage>((resolve, reject) => {
+      const onMessage = (m: WorkerMessage) => {
+        cleanup();
+        resolve(m);
+      };
+      const onError = (e: Error) => {
+        cleanup();
+        reject(e);
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(`the sandbox components' thread exited with code ${code}`));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+  const first = await next();
+  if (first.type !== 'started') {
+    await worker.terminate();
+    throw new Error(
+      `the sandbox components failed to start: ${first.type === 'failed' ? first.message : first.type}`,
+    );
+  }
+  return {
+    kubeletUrl: first.kubeletUrl,
+    async stop() {
+      worker.postMessage({ type: 'stop' });
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000).unref());
+      await Promise.race([next().catch(() => undefined), timeout]);
+      await worker.terminate();
+    },
+  };
+}
+
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -80,24 +138,19 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     stops.push(() => api.close());
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     writeFileSync(kubeconfigPath, api.kubeconfigYaml(), { mode: 0o600 });
-    const kc = api.kubeConfig();
+    const options: ComponentOptions = {
+      dataDir,
+      processKubelet: opts.processKubelet !== false,
+      virtualKubelet: opts.virtualKubelet !== false,
+      imageRegistryFile: opts.imageRegistryFile ?? DEFAULT_IMAGE_REGISTRY,
+    };
+    const components =
+      opts.isolateComponents === false
+        ? await startComponents(api.kubeConfig(), options, log)
+        : await startComponentsWorker(api.kubeconfigYaml(), options, join(dataDir, 'sandbox.log'));
+    stops.push(() => components.stop());
+    const kubeletUrl = components.kubeletUrl;
 
-    const controllers = await startControllers(kc, { logger: log.child({ component: 'controllers' }) });
-    stops.push(() => controllers.stop());
-
-    let kubeletUrl: string | undefined;
-    if (opts.processKubelet !== false) {
-      const kubelet = await startKubelet(kc, {
-        nodeName: 'sandbox',
-        dataDir: join(dataDir, 'kubelet'),
-        imageRegistryFile: opts.imageRegistryFile ?? DEFAULT_IMAGE_REGISTRY,
-        logger: log,
-      });
-      kubeletUrl = kubelet.url;
-      stops.push(() => kubelet.stop());
-      const proxy = await startServiceProxy(kc, { logger: log.child({ component: 'service-proxy' }) });
-      stops.push(() => proxy.stop());
-    }
     let prometheusUrl: string | undefined;
     const wantProm = opts.prometheus ?? 'auto';
     if (wantProm !== false && kubeletUrl && (wantProm === true || findPrometheus())) {
@@ -108,10 +161,6 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       });
       prometheusUrl = prom.url;
       stops.push(() => prom.stop());
-    }
-    if (opts.virtualKubelet !== false) {
-      const virtual = await startVirtualKubelet(kc, { logger: log });
-      stops.push(() => virtual.stop());
     }
     return {
       api,
