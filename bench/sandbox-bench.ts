@@ -17,6 +17,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { Presets, SingleBar } from 'cli-progress';
+import { withConnectionReuse } from '../sandbox/apiserver/connection-reuse.ts';
 import { type BenchRow, Latencies, machine, printAndSave } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -114,7 +115,18 @@ async function main() {
     : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...prof, join(root, 'bin/homeostat.js'), 'sandbox', 'up', '--data-dir', dataDir, '--port', String(port)],
+    [
+      ...prof,
+      join(root, 'bin/homeostat.js'),
+      'sandbox',
+      'up',
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(port),
+      '--no-fleet',
+      '--no-prometheus',
+    ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, HOMEOSTAT_LOG_LEVEL: 'warn' },
@@ -127,6 +139,7 @@ async function main() {
     await until(
       async () => {
         kc.loadFromFile(join(dataDir, 'kubeconfig'));
+        withConnectionReuse(kc);
         return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
       },
       60_000,
@@ -164,7 +177,11 @@ async function main() {
     await until(
       async () => {
         // One item and a count: polling must not load the server it measures.
-        const notRunning = await core.listNamespacedPod({ namespace: ns, fieldSelector: 'status.phase!=Running', limit: 1 });
+        const notRunning = await core.listNamespacedPod({
+          namespace: ns,
+          fieldSelector: 'status.phase!=Running',
+          limit: 1,
+        });
         return notRunning.items.length === 0;
       },
       300_000,

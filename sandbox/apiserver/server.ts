@@ -74,6 +74,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+const MAX_WATCH_BACKLOG_BYTES = 8 * 1024 * 1024;
 const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
@@ -191,7 +192,10 @@ function sendList(res: ServerResponse, head: string, items: Stored[], encode: (s
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.write(head);
   for (let i = 0; i < items.length; i += 500) {
-    const batch = items.slice(i, i + 500).map(encode).join(',');
+    const batch = items
+      .slice(i, i + 500)
+      .map(encode)
+      .join(',');
     res.write(i === 0 ? batch : `,${batch}`);
   }
   res.end(']}');
@@ -662,8 +666,9 @@ function serveWatch(
 
   const write = (line: string) => {
     res.write(`${line}\n`);
-    // A consumer that stops reading is dropped: it will resume from its last resourceVersion.
-    if (res.writableLength > 64 * 1024 * 1024) stop();
+    // Like kube's cacher, a watcher that falls this far behind is closed instead of buffered without
+    // bound; its client resumes from its last resourceVersion (or relists after a 410).
+    if (res.writableLength > MAX_WATCH_BACKLOG_BYTES) stop();
   };
   const encodeObj = (s: Stored) => {
     if (!asTable) return atVersion(desc, s);
