@@ -41,7 +41,10 @@ export interface ResourceDescriptor {
   /** Status is only written through the status subresource when this is true. */
   hasStatusSubresource: boolean;
   scale?: ScaleSubresource;
-  /** Field names usable in field selectors besides metadata.name and metadata.namespace. */
+  /**
+   * A CRD version's selectableFields (besides metadata.name and metadata.namespace); built-in kinds'
+   * field selectors come from the selectors module.
+   */
   selectableFields: string[];
   /** Present for custom resources: the version's openAPIV3Schema and printer columns. */
   custom?: {
@@ -108,7 +111,6 @@ export function builtinResources(): ResourceDescriptor[] {
         { name: 'finalize', kind: 'Namespace', group: '', version: 'v1', verbs: ['update'] },
       ],
       hasStatusSubresource: true,
-      selectableFields: ['status.phase'],
     }),
     builtin({
       group: '',
@@ -119,7 +121,6 @@ export function builtinResources(): ResourceDescriptor[] {
       shortNames: ['no'],
       subresources: [statusSub('', 'v1', 'Node')],
       hasStatusSubresource: true,
-      selectableFields: ['spec.unschedulable'],
     }),
     builtin({
       group: '',
@@ -136,16 +137,6 @@ export function builtinResources(): ResourceDescriptor[] {
         { name: 'log', kind: 'Pod', group: '', version: 'v1', verbs: ['get'] },
       ],
       hasStatusSubresource: true,
-      selectableFields: [
-        'spec.nodeName',
-        'spec.restartPolicy',
-        'spec.schedulerName',
-        'spec.serviceAccountName',
-        'spec.hostNetwork',
-        'status.phase',
-        'status.podIP',
-        'status.nominatedNodeName',
-      ],
     }),
     builtin({
       group: '',
@@ -157,7 +148,6 @@ export function builtinResources(): ResourceDescriptor[] {
       categories: ['all'],
       subresources: [statusSub('', 'v1', 'Service')],
       hasStatusSubresource: true,
-      selectableFields: ['spec.clusterIP', 'spec.type'],
     }),
     builtin({
       group: '',
@@ -176,19 +166,6 @@ export function builtinResources(): ResourceDescriptor[] {
       plural: 'events',
       namespaced: true,
       shortNames: ['ev'],
-      selectableFields: [
-        'involvedObject.kind',
-        'involvedObject.namespace',
-        'involvedObject.name',
-        'involvedObject.uid',
-        'involvedObject.apiVersion',
-        'involvedObject.resourceVersion',
-        'involvedObject.fieldPath',
-        'reason',
-        'reportingComponent',
-        'source',
-        'type',
-      ],
     }),
     builtin({
       group: '',
@@ -204,7 +181,6 @@ export function builtinResources(): ResourceDescriptor[] {
       kind: 'Secret',
       plural: 'secrets',
       namespaced: true,
-      selectableFields: ['type'],
     }),
     builtin({
       group: '',
@@ -245,7 +221,6 @@ export function builtinResources(): ResourceDescriptor[] {
         statusReplicasPath: '.status.replicas',
         labelSelectorPath: '.spec.selector',
       },
-      selectableFields: ['status.replicas'],
     }),
     builtin({
       group: 'coordination.k8s.io',
@@ -260,7 +235,6 @@ export function builtinResources(): ResourceDescriptor[] {
       kind: 'EndpointSlice',
       plural: 'endpointslices',
       namespaced: true,
-      selectableFields: ['addressType'],
     }),
     builtin({
       group: 'policy',
