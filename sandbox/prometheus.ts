@@ -101,6 +101,14 @@ function seconds(d: string): number {
   return total;
 }
 
+async function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 async function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -116,7 +124,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   const binary = opts.binary ?? findPrometheus();
   if (!binary) throw new Error('prometheus is not installed (on Debian: apt-get install prometheus)');
   const host = opts.host ?? '127.0.0.1';
-  const port = opts.port || (await freePort(host));
+  // A preferred port that is taken (another Prometheus, say) falls back to a free one.
+  const port = opts.port && (await portFree(host, opts.port)) ? opts.port : await freePort(host);
   mkdirSync(join(opts.dataDir, 'tsdb'), { recursive: true });
   const configFile = join(opts.dataDir, 'prometheus.yml');
   writeFileSync(
