@@ -1,10 +1,18 @@
 // What `npm start` runs on top of the sandbox: the bundled fleet and, later, the operator, the
 // chaos engine and the dashboard.
+
+import { deployFleet } from '../sample-services/deploy.ts';
+import { startBackgroundLoad } from '../sample-services/loadgen/index.ts';
 import type { StartedExtras } from '../sandbox/cli.ts';
 import type { Sandbox } from '../sandbox/index.ts';
-import { deployFleet } from '../sample-services/deploy.ts';
 
-export async function startExtras(ctx: { sandbox: Sandbox; fleet: boolean }): Promise<StartedExtras | undefined> {
+/** Gentle enough for two cores, busy enough that dashboards and the predictor see traffic. */
+const BACKGROUND_RPS = 5;
+
+export async function startExtras(ctx: {
+  sandbox: Sandbox;
+  fleet: boolean;
+}): Promise<StartedExtras | undefined> {
   if (!ctx.fleet) return undefined;
   process.stdout.write('Deploying the fleet (homeostat-demo namespace)... ');
   const fleet = await deployFleet(ctx.sandbox.kubeConfig());
@@ -17,5 +25,22 @@ export async function startExtras(ctx: { sandbox: Sandbox; fleet: boolean }): Pr
     `      -d '{"email":"you@example.com","password":"correct horse battery","name":"You"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')`,
     `  curl -s ${fleet.gatewayUrl}/api/v1/products -H "authorization: Bearer $TOKEN"`,
   ];
-  return { banner, stop: async () => {} };
+  const abort = new AbortController();
+  const load = startBackgroundLoad({
+    gatewayUrl: fleet.gatewayUrl,
+    rps: BACKGROUND_RPS,
+    signal: abort.signal,
+  });
+  banner.splice(
+    1,
+    0,
+    `  load:        ${BACKGROUND_RPS} requests/s of user journeys in the background (homeostat loadgen for more)`,
+  );
+  return {
+    banner,
+    async stop() {
+      abort.abort();
+      await load.done;
+    },
+  };
 }

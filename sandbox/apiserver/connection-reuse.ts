@@ -13,7 +13,17 @@ export function withConnectionReuse(kc: KubeConfig): KubeConfig {
   target.createAgent = (cluster, agentOptions) => {
     const c = (cluster ?? {}) as { server?: string; proxyUrl?: string };
     const o = agentOptions ?? {};
-    const key = JSON.stringify([c.server, c.proxyUrl, o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername]);
+    const key = JSON.stringify([
+      c.server,
+      c.proxyUrl,
+      o.ca,
+      o.cert,
+      o.key,
+      o.pfx,
+      o.passphrase,
+      o.rejectUnauthorized,
+      o.servername,
+    ]);
     let agent = agents.get(key);
     if (!agent) {
       agent = original(cluster, { ...o, keepAlive: true, keepAliveMsecs: 30_000 });
