@@ -2,7 +2,13 @@
 // server-side apply, and waits until every deployment is available.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AppsV1Api, CoreV1Api, type KubeConfig, KubernetesObjectApi, loadAllYaml } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  KubernetesObjectApi,
+  loadAllYaml,
+} from '@kubernetes/client-node';
 
 export const FLEET_NAMESPACE = 'homeostat-demo';
 export const MANIFEST_DIR = resolve(import.meta.dirname, 'manifests');
@@ -29,7 +35,14 @@ export async function deployFleet(
   for (const file of manifestFiles()) {
     for (const obj of loadAllYaml(readFileSync(file, 'utf8'))) {
       // Server-side apply: idempotent, so a restarted sandbox converges instead of failing on AlreadyExists.
-      await objects.patch(obj, undefined, undefined, 'homeostat-sandbox', true, 'application/apply-patch+yaml');
+      await objects.patch(
+        obj,
+        undefined,
+        undefined,
+        'homeostat-sandbox',
+        true,
+        'application/apply-patch+yaml',
+      );
     }
   }
   const apps = kc.makeApiClient(AppsV1Api);
@@ -40,7 +53,9 @@ export async function deployFleet(
     if (list.items.length > 0 && waiting.length === 0) break;
     opts.onProgress?.(`waiting for ${waiting.map((d) => d.metadata?.name).join(', ')}`);
     if (Date.now() > deadline)
-      throw new Error(`the fleet did not become available in time: ${waiting.map((d) => d.metadata?.name).join(', ')} not ready`);
+      throw new Error(
+        `the fleet did not become available in time: ${waiting.map((d) => d.metadata?.name).join(', ')} not ready`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
   const core = kc.makeApiClient(CoreV1Api);

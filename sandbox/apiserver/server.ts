@@ -188,7 +188,10 @@ function sendJson(
 
 /** Streams a list in batches: no giant string for ten thousand pods, and the first bytes leave at once. */
 function sendList(res: ServerResponse, head: string, items: Stored[], encode: (s: Stored) => string): void {
-  if (items.length <= 500) return sendJson(res, 200, `${head}${items.map(encode).join(',')}]}`);
+  if (items.length <= 500) {
+    sendJson(res, 200, `${head}${items.map(encode).join(',')}]}`);
+    return;
+  }
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.write(head);
   for (let i = 0; i < items.length; i += 500) {
