@@ -1,6 +1,7 @@
 // What `npm start` runs on top of the sandbox: the bundled fleet and, later, the operator, the
 // chaos engine and the dashboard.
 
+import { join } from 'node:path';
 import { deployFleet } from '../sample-services/deploy.ts';
 import { startBackgroundLoad } from '../sample-services/loadgen/index.ts';
 import type { StartedExtras } from '../sandbox/cli.ts';
@@ -11,11 +12,12 @@ const BACKGROUND_RPS = 5;
 
 export async function startExtras(ctx: {
   sandbox: Sandbox;
+  dataDir: string;
   fleet: boolean;
 }): Promise<StartedExtras | undefined> {
   if (!ctx.fleet) return undefined;
   process.stdout.write('Deploying the fleet (homeostat-demo namespace)... ');
-  const fleet = await deployFleet(ctx.sandbox.kubeConfig());
+  const fleet = await deployFleet(ctx.sandbox.kubeConfig(), { dataDir: join(ctx.dataDir, 'fleet') });
   console.log('ready.');
   const banner = [
     `  fleet:       namespace ${fleet.namespace}, gateway ${fleet.gatewayUrl}`,

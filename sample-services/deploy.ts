@@ -8,6 +8,7 @@ import {
   type KubeConfig,
   KubernetesObjectApi,
   loadAllYaml,
+  type V1Deployment,
 } from '@kubernetes/client-node';
 
 export const FLEET_NAMESPACE = 'homeostat-demo';
@@ -27,13 +28,30 @@ export function manifestFiles(dir = MANIFEST_DIR): string[] {
     .map((f) => join(dir, f));
 }
 
+/** Points every container's DATA_DIR at <dataDir>/<service>, where all replicas share the store. */
+function withDataDir(d: V1Deployment, dataDir: string): void {
+  const service = d.metadata?.name ?? 'unknown';
+  for (const c of d.spec?.template.spec?.containers ?? []) {
+    c.env = [
+      ...(c.env ?? []).filter((e) => e.name !== 'DATA_DIR'),
+      { name: 'DATA_DIR', value: join(dataDir, service) },
+    ];
+  }
+}
+
 export async function deployFleet(
   kc: KubeConfig,
-  opts: { timeoutMs?: number; onProgress?: (msg: string) => void } = {},
+  opts: {
+    timeoutMs?: number;
+    onProgress?: (msg: string) => void;
+    /** On one machine (the sandbox): keep each service's SQLite store under this directory. */
+    dataDir?: string;
+  } = {},
 ): Promise<DeployedFleet> {
   const objects = kc.makeApiClient(KubernetesObjectApi);
   for (const file of manifestFiles()) {
     for (const obj of loadAllYaml(readFileSync(file, 'utf8'))) {
+      if (opts.dataDir && obj.kind === 'Deployment') withDataDir(obj as V1Deployment, opts.dataDir);
       // Server-side apply: idempotent, so a restarted sandbox converges instead of failing on AlreadyExists.
       await objects.patch(
         obj,
