@@ -439,14 +439,17 @@ describe('process kubelet', () => {
           initContainers: [
             { name: 'proxy', image: 'busybox', restartPolicy: 'Always', command: ['sleep', '60'] },
           ],
-          containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 1; echo finished'] }],
+          // Long enough to be seen running next to the sidecar on a loaded two-core machine.
+          containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 3; echo finished'] }],
         },
       },
     });
     const running = await waitPod(
       'with-sidecar',
       'main running next to the sidecar',
-      (p) => p.status?.containerStatuses?.[0].state?.running !== undefined,
+      (p) =>
+        p.status?.containerStatuses?.[0].state?.running !== undefined &&
+        p.status?.initContainerStatuses?.[0]?.state?.running !== undefined,
     );
     const sidecar = running.status!.initContainerStatuses![0];
     expect(sidecar).toMatchObject({ name: 'proxy', started: true, ready: true });

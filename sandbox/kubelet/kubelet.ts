@@ -39,7 +39,10 @@ import {
   renderResourceMetrics,
   UsageCollector,
 } from './resource-metrics.ts';
+import { VIRTUAL_NODE_NAME } from './virtual-kubelet.ts';
 import { KeyedQueue } from './work-queue.ts';
+
+const HTTP_SD_POD_SELECTOR = `spec.nodeName!=${VIRTUAL_NODE_NAME}`;
 
 export const DEFAULT_IMAGE_REGISTRY_FILE = resolve(dirname(fileURLToPath(import.meta.url)), 'images.yaml');
 export const DEFAULT_POD_CIDR = '127.10.0.0/16';
@@ -360,10 +363,13 @@ export async function startKubelet(kc: KubeConfig, opts: KubeletOptions): Promis
   let sd: { pods: RunningInformer<V1Pod>; endpoints: RunningInformer<V1Endpoints> } | undefined;
   if (opts.httpSd !== false) {
     sd = {
+      // Virtual pods have addresses where nothing listens: as scrape targets they would only ever
+      // be down, and caching them would double the kubelet's memory at scale.
       pods: startInformer<V1Pod>({
         kc,
         path: '/api/v1/pods',
-        list: () => core.listPodForAllNamespaces(),
+        list: () => core.listPodForAllNamespaces({ fieldSelector: HTTP_SD_POD_SELECTOR }),
+        fieldSelector: HTTP_SD_POD_SELECTOR,
         logger,
         name: 'http_sd pods',
       }),
