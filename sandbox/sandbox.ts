@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { type ApiServer, startApiServer } from './apiserver/index.ts';
 import { type ComponentOptions, type RunningComponents, startComponents } from './components.ts';
 import type { WorkerInput, WorkerMessage } from './components-worker.ts';
+import { DEFAULT_IMAGE_REGISTRY_FILE } from './kubelet/index.ts';
 import { findPrometheus, startPrometheus } from './prometheus.ts';
 
 export interface SandboxOptions {
@@ -59,7 +60,7 @@ function defaultLogger(dataDir: string): Logger {
   );
 }
 
-export const DEFAULT_IMAGE_REGISTRY = resolve(import.meta.dirname, 'images.yaml');
+export const DEFAULT_IMAGE_REGISTRY = DEFAULT_IMAGE_REGISTRY_FILE;
 
 async function startComponentsWorker(
   kubeconfigYaml: string,

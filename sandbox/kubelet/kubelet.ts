@@ -44,7 +44,12 @@ import { KeyedQueue } from './work-queue.ts';
 
 const HTTP_SD_POD_SELECTOR = `spec.nodeName!=${VIRTUAL_NODE_NAME}`;
 
-export const DEFAULT_IMAGE_REGISTRY_FILE = resolve(dirname(fileURLToPath(import.meta.url)), 'images.yaml');
+// One registry for the whole sandbox: sandbox/images.yaml.
+export const DEFAULT_IMAGE_REGISTRY_FILE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'images.yaml',
+);
 export const DEFAULT_POD_CIDR = '127.10.0.0/16';
 const HOST_IP = '127.0.0.1';
 
@@ -53,7 +58,7 @@ export interface KubeletOptions {
   nodeName?: string;
   /** Logs, pid files and address allocations live here. */
   dataDir: string;
-  /** Image → command registry (YAML). Default: sandbox/kubelet/images.yaml; a named file must exist. */
+  /** Image → command registry (YAML). Default: sandbox/images.yaml; a named file must exist. */
   imageRegistryFile?: string;
   /** Address of the kubelet HTTP server; default 127.0.0.1. */
   host?: string;
