@@ -2,9 +2,9 @@
 // wrote, stopped on request, every failure reported to the parent instead of crashing it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { KubeConfig } from '@kubernetes/client-node';
-import pino from 'pino';
 import { withConnectionReuse } from './apiserver/connection-reuse.ts';
 import { type ComponentOptions, startComponents } from './components.ts';
+import { sandboxLogger } from './sandbox-logger.ts';
 
 export interface WorkerInput {
   kubeconfigYaml: string;
@@ -19,16 +19,7 @@ export type WorkerMessage =
   | { type: 'stopped' };
 
 const input = workerData as WorkerInput;
-const log = pino(
-  { level: input.logLevel, name: 'sandbox' },
-  pino.multistream([
-    {
-      level: input.logLevel as pino.Level,
-      stream: pino.destination({ dest: input.logFile, sync: false, mkdir: true }),
-    },
-    { level: 'warn', stream: process.stderr },
-  ]),
-);
+const log = sandboxLogger(input.logFile, input.logLevel);
 const kc = new KubeConfig();
 kc.loadFromString(input.kubeconfigYaml);
 withConnectionReuse(kc);

@@ -4,12 +4,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KubeConfig } from '@kubernetes/client-node';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type ApiServer, startApiServer } from './apiserver/index.ts';
 import { type ComponentOptions, type RunningComponents, startComponents } from './components.ts';
 import type { WorkerInput, WorkerMessage } from './components-worker.ts';
 import { DEFAULT_IMAGE_REGISTRY_FILE } from './kubelet/index.ts';
 import { findPrometheus, startPrometheus } from './prometheus.ts';
+import { sandboxLogger, sandboxLogLevel } from './sandbox-logger.ts';
 
 export interface SandboxOptions {
   dataDir: string;
@@ -45,21 +46,6 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-/** Everything at info and above goes to sandbox.log; the terminal only sees warnings and errors. */
-function defaultLogger(dataDir: string): Logger {
-  const level = process.env.HOMEOSTAT_LOG_LEVEL ?? 'info';
-  return pino(
-    { level, name: 'sandbox' },
-    pino.multistream([
-      {
-        level: level as pino.Level,
-        stream: pino.destination({ dest: join(dataDir, 'sandbox.log'), sync: false, mkdir: true }),
-      },
-      { level: 'warn', stream: process.stderr },
-    ]),
-  );
-}
-
 export const DEFAULT_IMAGE_REGISTRY = DEFAULT_IMAGE_REGISTRY_FILE;
 
 async function startComponentsWorker(
@@ -71,7 +57,7 @@ async function startComponentsWorker(
     kubeconfigYaml,
     options,
     logFile,
-    logLevel: process.env.HOMEOSTAT_LOG_LEVEL ?? 'info',
+    logLevel: sandboxLogLevel(),
   };
   const worker = new Worker(new URL('./components-worker-entry.mjs', import.meta.url), { workerData: input });
   const next = () =>
@@ -118,7 +104,7 @@ async function startComponentsWorker(
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const log = opts.logger ?? defaultLogger(dataDir);
+  const log = opts.logger ?? sandboxLogger(join(dataDir, 'sandbox.log'));
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {

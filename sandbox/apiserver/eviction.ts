@@ -1,6 +1,6 @@
 // pods/eviction: a delete that respects PodDisruptionBudgets, as the Eviction API does.
 import { errors } from './errors.ts';
-import type { ResourceDescriptor, ResourceRegistry } from './resources.ts';
+import type { ResourceDescriptor } from './resources.ts';
 import type { Rest, WriteOptions } from './rest.ts';
 import { labelSelectorMatcher } from './selectors-adapter.ts';
 
@@ -56,7 +56,6 @@ export function budgetsFor(rest: Rest, pod: any): BudgetCheck[] {
 
 export function evictPod(
   rest: Rest,
-  registry: ResourceRegistry,
   podsDesc: ResourceDescriptor,
   ns: string,
   name: string,
@@ -90,5 +89,4 @@ export function evictPod(
     },
     wo,
   );
-  void registry;
 }

@@ -2,7 +2,7 @@
 // validates fields itself (the fieldValidation parameter on PATCH) and, for custom resources, to
 // explain and validate their schemas.
 import { createHash } from 'node:crypto';
-import { apiVersionOf, type ResourceDescriptor, type ResourceRegistry } from './resources.ts';
+import type { ResourceDescriptor, ResourceRegistry } from './resources.ts';
 
 const fieldValidationParam = {
   name: 'fieldValidation',
@@ -151,5 +151,3 @@ export function openApiV3Index(registry: ResourceRegistry): unknown {
   }
   return { paths };
 }
-
-export { apiVersionOf };

@@ -23,7 +23,6 @@ import {
 } from './discovery.ts';
 import { ApiError, errors } from './errors.ts';
 import { evictPod } from './eviction.ts';
-import { getPath } from './meta.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
 import {
   boolParam,
@@ -83,10 +82,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     opts.logger ?? pino({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'warn', name: 'sandbox-apiserver' });
   const store = new Store({ dataDir: opts.dataDir, historyPerType: opts.historyPerType });
   const registry = new ResourceRegistry();
-  const rest = new Rest(store, registerCrdHooks(registry, store));
+  const crdHooks = registerCrdHooks(registry, store);
+  const rest = new Rest(store, crdHooks);
   // CRDs stored before a restart are served again.
   for (const s of store.list('apiextensions.k8s.io/customresourcedefinitions'))
-    rest['hooks'].afterCrdWrite?.(s.obj);
+    crdHooks.afterCrdWrite?.(s.obj);
   const writeOpts: WriteOptions = { dryRun: false, fieldValidation: 'Strict', fieldManager: 'sandbox' };
   for (const ns of BOOTSTRAP_NAMESPACES)
     if (!store.get('/namespaces', ns))
@@ -343,9 +343,6 @@ async function handleResource(
   if (method === 'GET') {
     if (r.name === undefined) {
       if (r.legacyWatch || boolParam(q, 'watch')) return serveWatch(ctx, req, res, q, desc, ns, accept.table);
-      if (desc.namespaced && ns !== undefined && ns !== '' && !ctx.store.get('/namespaces', ns)) {
-        // Listing in a missing namespace is an empty list in kube, not an error.
-      }
       const lo = listOptions(q, desc);
       const result = rest.list(desc, ns, lo);
       const listMeta: Record<string, unknown> = { resourceVersion: String(result.rv) };
@@ -401,7 +398,7 @@ async function handleResource(
     }
     if (r.name !== undefined && r.subresource === 'eviction') {
       const body = decodeObject(await readBody(req), req.headers['content-type']) as any;
-      evictPod(rest, ctx.registry, desc, ns!, r.name, body, wo);
+      evictPod(rest, desc, ns!, r.name, body, wo);
       return sendJson(res, 201, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -768,5 +765,3 @@ function serveWatch(
   req.on('close', stop);
   res.on('close', stop);
 }
-
-export { getPath };
