@@ -1,5 +1,11 @@
-// Worker threads in Node 20 do not inherit the parent's TypeScript loader: register it first.
-import { register } from 'tsx/esm/api';
+// Worker threads in Node 20 do not inherit the parent's TypeScript loader. Compiled (under dist/),
+// the worker runs the JavaScript; from the sources, it registers tsx first.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./components-worker.ts');
+if (existsSync(new URL('./components-worker.js', import.meta.url))) {
+  await import(new URL('./components-worker.js', import.meta.url).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./components-worker.ts');
+}

@@ -51,7 +51,7 @@ export async function startComponents(
       stops.push(() => proxy.stop());
     }
     if (opts.virtualKubelet) {
-      const virtual = await startVirtualKubelet(kc, { logger: log });
+      const virtual = await startVirtualKubelet(kc, { logger: log, sharedPods: controllers.pods });
       stops.push(() => virtual.stop());
     }
     return { kubeletUrl, stop };

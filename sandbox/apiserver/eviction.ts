@@ -35,8 +35,8 @@ export function budgetsFor(rest: Rest, pod: any): BudgetCheck[] {
     if (!match(pod.metadata.labels ?? {})) continue;
     const pods = rest.store
       .list('/pods', ns)
-      .map((p) => p.obj)
-      .filter((p) => match(p.metadata.labels ?? {}));
+      .filter((p) => match(p.view.metadata.labels ?? {}))
+      .map((p) => p.obj);
     const expected = pods.filter((p) => !p.metadata.deletionTimestamp).length;
     const healthy = pods.filter(isReady).length;
     let desired: number;

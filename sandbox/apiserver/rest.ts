@@ -109,7 +109,7 @@ export class Rest implements StrategyContext {
   }
 
   get(desc: ResourceDescriptor, ns: string | undefined, name: string): any {
-    return clone(this.getStored(desc, ns, name).obj);
+    return this.getStored(desc, ns, name).obj;
   }
 
   list(desc: ResourceDescriptor, ns: string | undefined, opts: ListOptions): ListResult {
@@ -124,11 +124,11 @@ export class Rest implements StrategyContext {
     }
     if (startAfter !== undefined) {
       const after = startAfter;
-      all = all.filter((s) => objectKey(s.obj.metadata.namespace, s.obj.metadata.name) > after);
+      all = all.filter((s) => objectKey(s.view.metadata.namespace, s.view.metadata.name) > after);
     }
     const matches = (s: Stored) =>
-      (!opts.labelMatch || opts.labelMatch(s.obj.metadata?.labels ?? {})) &&
-      (!opts.fieldMatch || opts.fieldMatch(s.obj));
+      (!opts.labelMatch || opts.labelMatch(s.view.metadata?.labels ?? {})) &&
+      (!opts.fieldMatch || opts.fieldMatch(s.view));
     const items: Stored[] = [];
     let i = 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Number.POSITIVE_INFINITY;
@@ -137,7 +137,7 @@ export class Rest implements StrategyContext {
       let remaining = 0;
       for (let j = i; j < all.length; j++) if (matches(all[j]!)) remaining++;
       if (remaining > 0) {
-        const last = items[items.length - 1]!.obj.metadata;
+        const last = items[items.length - 1]!.view.metadata;
         return {
           items,
           rv: tokenRv,
@@ -623,8 +623,8 @@ export class Rest implements StrategyContext {
         out.push(
           this.delete(
             desc,
-            s.obj.metadata.namespace,
-            s.obj.metadata.name,
+            s.view.metadata.namespace,
+            s.view.metadata.name,
             { ...options, preconditions: undefined },
             opts,
           ).obj,

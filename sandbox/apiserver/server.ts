@@ -307,7 +307,7 @@ function listOptions(q: URLSearchParams, desc: ResourceDescriptor): ListOptions 
 /** Rewrites apiVersion when a custom resource is read at another served version than it was stored. */
 function atVersion(desc: ResourceDescriptor, s: Stored): string {
   const want = apiVersionOf(desc);
-  return s.obj.apiVersion === want ? s.json : JSON.stringify({ ...s.obj, apiVersion: want });
+  return s.view.apiVersion === want ? s.json : JSON.stringify({ ...s.obj, apiVersion: want });
 }
 
 function objAtVersion(desc: ResourceDescriptor, obj: any): any {
@@ -696,8 +696,8 @@ function serveWatch(
   let lastRv = startRv ?? ctx.store.currentRv();
   const onChange = (ev: ChangeEvent) => {
     if (ev.rv <= lastRv && startRv !== undefined && ev.rv <= startRv) return;
-    const now = matches(ev.current.obj);
-    const before = ev.previous ? matches(ev.previous.obj) : false;
+    const now = matches(ev.current.view);
+    const before = ev.previous ? matches(ev.previous.view) : false;
     lastRv = Math.max(lastRv, ev.rv);
     if (ev.type === 'ADDED') {
       if (now) send('ADDED', ev.current);
@@ -711,7 +711,7 @@ function serveWatch(
   if (startRv === undefined) {
     // No resourceVersion: the current state as ADDED events, then changes.
     for (const s of ctx.store.list(type, desc.namespaced ? ns : undefined))
-      if (matches(s.obj)) send('ADDED', s);
+      if (matches(s.view)) send('ADDED', s);
     if (sendInitialEvents && bookmarks)
       write(
         JSON.stringify({

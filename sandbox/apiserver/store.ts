@@ -1,17 +1,67 @@
 // The object store: every object of every resource, a global resourceVersion counter, a bounded
 // history of changes per resource type for watch resumption, and an append-only file log so that
-// state survives a restart. Stored objects are never mutated; writers store fresh copies.
+// state survives a restart. Objects are kept only as their serialisation plus a small view of the
+// fields selectors read: ten thousand pods parsed would cost ten times the memory, and lists and
+// watches send the serialisation as it is.
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { builtinSelectableFields } from './selectors.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-export interface Stored {
-  readonly obj: any;
-  /** Cached serialisation: lists and watches send this without re-encoding. */
-  readonly json: string;
-  readonly rv: number;
+/** Paths of built-in kinds' selectable fields (besides metadata), kept in every object's view. */
+const VIEW_PATHS: readonly (readonly string[])[] = [
+  ...new Set(Object.values(builtinSelectableFields).flat()),
+  'status.podIPs',
+  'source.component',
+].map((p) => p.split('.'));
+
+/**
+ * What selectors, continue tokens and quick checks read, without parsing the object: metadata
+ * (less managedFields and annotations) and the selectable fields of built-in kinds. Custom
+ * resources keep their whole object, since their selectable fields are declared per CRD.
+ */
+function viewOf(obj: any): any {
+  const kind = obj?.kind;
+  if (typeof kind !== 'string' || !(kind in builtinSelectableFields || BUILTIN_VIEW_KINDS.has(kind)))
+    return obj;
+  const { managedFields: _m, annotations: _a, ...metadata } = obj.metadata ?? {};
+  const view: any = { apiVersion: obj.apiVersion, kind, metadata };
+  for (const path of VIEW_PATHS) {
+    let src = obj;
+    for (const part of path) src = src?.[part];
+    if (src === undefined) continue;
+    let dst = view;
+    for (let i = 0; i < path.length - 1; i++) dst = dst[path[i]!] ??= {};
+    dst[path[path.length - 1]!] = src;
+  }
+  return view;
+}
+
+/** Built-in kinds with many objects whose views need only metadata and the common paths. */
+const BUILTIN_VIEW_KINDS = new Set(['ConfigMap', 'Endpoints', 'EndpointSlice', 'Lease', 'Deployment']);
+
+export class Stored {
+  /** metadata and selectable fields only; see viewOf. Never mutate it. */
+  readonly view: any;
+  constructor(
+    /** The serialisation: lists and watches send this without re-encoding. */
+    readonly json: string,
+    readonly rv: number,
+    obj: any,
+  ) {
+    this.view = viewOf(obj);
+  }
+
+  static of(obj: any, rv: number): Stored {
+    return new Stored(JSON.stringify(obj), rv, obj);
+  }
+
+  /** A fresh copy of the whole object, parsed from the serialisation: callers may change it. */
+  get obj(): any {
+    return JSON.parse(this.json);
+  }
 }
 
 export interface ChangeEvent {
@@ -155,7 +205,7 @@ export class Store {
 
   /** Commits a create or update. obj.metadata.resourceVersion must already be set to rv. */
   put(type: string, key: string, obj: any, rv: number): Stored {
-    const stored: Stored = { obj, json: JSON.stringify(obj), rv };
+    const stored = Stored.of(obj, rv);
     let m = this.types.get(type);
     if (!m) {
       m = new Map();
@@ -164,7 +214,7 @@ export class Store {
     const previous = m.get(key);
     m.set(key, stored);
     if (!previous) this.sortedKeys.delete(type);
-    this.append({ t: 'put', r: type, k: key, v: rv, o: obj });
+    this.appendPut(type, key, stored);
     this.emit(type, { type: previous ? 'MODIFIED' : 'ADDED', rv, key, current: stored, previous });
     return stored;
   }
@@ -176,7 +226,7 @@ export class Store {
     if (!m || !previous) return undefined;
     m.delete(key);
     this.sortedKeys.delete(type);
-    const stored: Stored = { obj: finalObj, json: JSON.stringify(finalObj), rv };
+    const stored = Stored.of(finalObj, rv);
     this.append({ t: 'del', r: type, k: key, v: rv });
     this.emit(type, { type: 'DELETED', rv, key, current: stored, previous });
     return stored;
@@ -186,7 +236,8 @@ export class Store {
   dropType(type: string): void {
     for (const s of this.list(type)) {
       const rv = this.nextRv();
-      const obj = { ...s.obj, metadata: { ...s.obj.metadata, resourceVersion: String(rv) } };
+      const obj = s.obj;
+      obj.metadata.resourceVersion = String(rv);
       this.remove(type, objectKeyOf(obj), obj, rv);
     }
     this.types.delete(type);
@@ -219,11 +270,9 @@ export class Store {
       type: r.type,
       rv: r.rv,
       key: r.key,
-      current: { obj: JSON.parse(r.json), json: r.json, rv: r.rv },
+      current: new Stored(r.json, r.rv, JSON.parse(r.json)),
       previous:
-        r.prevJson !== undefined
-          ? { obj: JSON.parse(r.prevJson), json: r.prevJson, rv: r.prevRv ?? 0 }
-          : undefined,
+        r.prevJson !== undefined ? new Stored(r.prevJson, r.prevRv ?? 0, JSON.parse(r.prevJson)) : undefined,
     }));
   }
 
@@ -253,9 +302,17 @@ export class Store {
 
   // --- persistence -------------------------------------------------------------------------
 
+  private appendPut(type: string, key: string, s: Stored): void {
+    this.appendLine(putLine(type, key, s));
+  }
+
   private append(rec: unknown): void {
+    this.appendLine(JSON.stringify(rec));
+  }
+
+  private appendLine(line: string): void {
     if (!this.logFile) return;
-    this.pending.push(JSON.stringify(rec));
+    this.pending.push(line);
     this.logLines++;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -280,7 +337,7 @@ export class Store {
     if (!this.logFile) return;
     const lines: string[] = [JSON.stringify({ t: 'rv', v: this.rv })];
     for (const [type, m] of this.types) {
-      for (const [k, s] of m) lines.push(JSON.stringify({ t: 'put', r: type, k, v: s.rv, o: s.obj }));
+      for (const [k, s] of m) lines.push(putLine(type, k, s));
     }
     const tmp = `${this.logFile}.tmp`;
     writeFileSync(tmp, `${lines.join('\n')}\n`);
@@ -311,7 +368,7 @@ export class Store {
           m = new Map();
           this.types.set(rec.r, m);
         }
-        m.set(rec.k, { obj: rec.o, json: JSON.stringify(rec.o), rv: rec.v });
+        m.set(rec.k, Stored.of(rec.o, rec.v));
       } else if (rec.t === 'del') {
         this.types.get(rec.r)?.delete(rec.k);
       }
@@ -320,6 +377,11 @@ export class Store {
     this.compactedRv = this.rv;
     this.compact();
   }
+}
+
+/** A log line for a stored object, reusing its serialisation instead of encoding it again. */
+function putLine(type: string, key: string, s: Stored): string {
+  return `{"t":"put","r":${JSON.stringify(type)},"k":${JSON.stringify(key)},"v":${s.rv},"o":${s.json}}`;
 }
 
 function objectKeyOf(obj: any): string {

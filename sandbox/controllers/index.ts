@@ -3,7 +3,7 @@
 // namespace controller. They share one set of informers and talk to the server only over HTTP
 // through @kubernetes/client-node.
 
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
 import { Clients } from './clients.ts';
 import type { Controller } from './controller.ts';
@@ -11,6 +11,7 @@ import { DeploymentController } from './deployment-controller.ts';
 import { EndpointSliceController, EndpointsController } from './endpoints-controller.ts';
 import { EventRecorder } from './events.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import type { ResilientInformer } from './informer.ts';
 import { NamespaceController } from './namespace-controller.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
 import { SCHEDULER_NAME, Scheduler } from './scheduler.ts';
@@ -26,6 +27,8 @@ export interface StartControllersOptions {
 }
 
 export interface RunningControllers {
+  /** The controllers' informer on all pods, for other components of the same thread to share. */
+  readonly pods: ResilientInformer<V1Pod>;
   stop(): Promise<void>;
 }
 
@@ -79,7 +82,7 @@ export async function startControllers(
   for (const c of controllers) c.start();
   gc.controller.start();
   logger.info({ workers, resyncMs }, 'sandbox controllers started');
-  return { stop };
+  return { pods: clients.pods(), stop };
 }
 
 export { type ApiResource, DynamicClient } from './dynamic.ts';

@@ -62,6 +62,16 @@ export interface InformerOptions {
 type WatchCallback = (phase: string, obj: any, watchObj?: any) => void;
 type DoneCallback = (err: any) => void;
 
+/**
+ * Cached objects go without metadata.managedFields, as controller-runtime's
+ * TransformStripManagedFields does: no controller reads them, they are often half an object's
+ * size, and an update that leaves them out keeps the stored ones.
+ */
+export function stripManagedFields(obj: unknown): void {
+  const md = (obj as { metadata?: { managedFields?: unknown } } | null)?.metadata;
+  if (md && md.managedFields !== undefined) md.managedFields = undefined;
+}
+
 /** "namespace/name" for namespaced objects, "name" for cluster-scoped ones. */
 export function objectKey(obj: KubernetesObject): string {
   const ns = obj.metadata?.namespace;
@@ -121,6 +131,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     const list = async () => {
       const result = await spec.list();
       this.failures = 0;
+      for (const item of result.items) stripManagedFields(item);
       return result;
     };
     this.lw = new ListWatch<T>(
@@ -254,7 +265,9 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   private decode(obj: any): T {
-    if (!this.spec.typeName || obj === null || typeof obj !== 'object') return obj;
+    if (obj === null || typeof obj !== 'object') return obj;
+    stripManagedFields(obj);
+    if (!this.spec.typeName) return obj;
     return ObjectSerializer.deserialize(obj, this.spec.typeName, '') as T;
   }
 

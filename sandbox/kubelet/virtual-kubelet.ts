@@ -42,6 +42,21 @@ export interface VirtualKubeletOptions {
   heartbeatIntervalMs?: number;
   /** Node capacity; default 1000 cores, 4 TiB, 100,000 pods. */
   capacity?: Record<string, string>;
+  /**
+   * An informer on all pods that is already running (the controllers'), so that ten thousand pods
+   * are cached once per thread, not twice. Without it the virtual kubelet lists and watches its
+   * node's pods itself.
+   */
+  sharedPods?: SharedPodSource;
+}
+
+/** What the virtual kubelet needs of a shared pod informer. */
+export interface SharedPodSource {
+  addHandlers(h: {
+    add?(pod: V1Pod): void;
+    update?(old: V1Pod, pod: V1Pod): void;
+    delete?(pod: V1Pod): void;
+  }): void;
 }
 
 export interface VirtualKubelet {
@@ -239,24 +254,32 @@ export async function startVirtualKubelet(
     logger,
     ...(opts.heartbeatIntervalMs ? { heartbeatIntervalMs: opts.heartbeatIntervalMs } : {}),
   });
-  let informer: RunningInformer<V1Pod>;
+  let informer: Pick<RunningInformer<V1Pod>, 'stop'>;
   try {
     await node.register();
   } catch (err) {
     throw new Error(`virtual kubelet ${nodeName} could not register with the API server: ${errorText(err)}`);
   }
   node.startHeartbeats();
-  informer = startInformer<V1Pod>({
-    kc,
-    path: '/api/v1/pods',
-    fieldSelector: `spec.nodeName=${nodeName}`,
-    list: () => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` }),
-    logger,
-    name: 'virtual node pods',
-    onAdd: handlePod,
-    onUpdate: handlePod,
-    onDelete: podDeleted,
-  });
+  if (opts.sharedPods) {
+    opts.sharedPods.addHandlers({
+      add: handlePod,
+      update: (_old, pod) => handlePod(pod),
+      delete: podDeleted,
+    });
+    informer = { stop: async () => {} };
+  } else
+    informer = startInformer<V1Pod>({
+      kc,
+      path: '/api/v1/pods',
+      fieldSelector: `spec.nodeName=${nodeName}`,
+      list: () => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` }),
+      logger,
+      name: 'virtual node pods',
+      onAdd: handlePod,
+      onUpdate: handlePod,
+      onDelete: podDeleted,
+    });
   logger.info('virtual kubelet started');
 
   return {
