@@ -27,6 +27,33 @@ describe('the compiled build', () => {
       }
       // Both kubelets register from the worker thread, which runs dist/sandbox/components-worker.js.
       expect(names.sort()).toEqual(['sandbox', 'sandbox-virtual']);
+      // The process kubelet runs the built-in echo image from its compiled JavaScript.
+      await core.createNamespacedPod({
+        namespace: 'default',
+        body: {
+          metadata: { name: 'echo' },
+          spec: {
+            containers: [
+              {
+                name: 'echo',
+                image: 'homeostat/echo:dev',
+                ports: [{ containerPort: 8080 }],
+                readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+              },
+            ],
+          },
+        },
+      });
+      let ready = false;
+      for (let i = 0; i < 300 && !ready; i++) {
+        const pod = await core.readNamespacedPod({ namespace: 'default', name: 'echo' });
+        ready =
+          pod.status?.conditions?.some(
+            (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+          ) ?? false;
+        if (!ready) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready).toBe(true);
     } finally {
       await sandbox.stop();
     }

@@ -16,10 +16,10 @@ export const migrations: Migration[] = [
         name TEXT NOT NULL,
         description TEXT NOT NULL,
         category TEXT NOT NULL,
-        price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
-        stock INTEGER NOT NULL CHECK (stock >= 0),
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        price_cents BIGINT NOT NULL CHECK (price_cents >= 0),
+        stock BIGINT NOT NULL CHECK (stock >= 0),
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
       );
       CREATE INDEX products_category ON products (category, id);
       CREATE TABLE reservations (
@@ -27,9 +27,9 @@ export const migrations: Migration[] = [
         status TEXT NOT NULL CHECK (status IN ('reserved', 'committed', 'released')),
         items TEXT NOT NULL,
         items_hash TEXT NOT NULL,
-        total_cents INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        total_cents BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
       );`,
   },
 ];

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { faultListSchema } from './faults/fault-spec.ts';
+import { connectionStringProblem } from './store/connection-string.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -36,6 +37,12 @@ const jsonFaults = z
   })
   .pipe(faultListSchema);
 
+/** A postgres:// URL; the issue never repeats the value, which carries a password. */
+const databaseUrl = z.string().superRefine((url, ctx) => {
+  const problem = connectionStringProblem(url);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** Variables every service understands. */
 export const baseConfigShape = {
   HOST: z.string().min(1).optional(),
@@ -43,6 +50,9 @@ export const baseConfigShape = {
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOSTNAME: z.string().optional(),
   DATA_DIR: z.string().min(1).optional(),
+  // PostgreSQL when set (or when PGHOST is), else SQLite under DATA_DIR.
+  DATABASE_URL: databaseUrl.optional(),
+  DATABASE_POOL_SIZE: positiveInt(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // Capacity of one replica: concurrent requests served, requests allowed to wait, and how long.

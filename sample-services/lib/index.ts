@@ -38,6 +38,9 @@ export {
 export { type Release, Semaphore, SemaphoreRejectedError } from './semaphore.ts';
 export { runService, type ServiceContext, type ServiceDefinition, type ServiceHooks } from './service.ts';
 export { ServiceTimeModel } from './service-time.ts';
+export { redactConnectionString } from './store/connection-string.ts';
+export { type OpenStoreOptions, openStore, type StoreTarget, storeTarget } from './store/open-store.ts';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.ts';
 export { SqliteStore } from './store/sqlite-store.ts';
 export type { Migration, SqlExecutor, SqlValue, Store } from './store/store.ts';
 export { formatTraceparent, parseTraceparent } from './tracing/trace-context.ts';

@@ -4,7 +4,6 @@
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Router } from 'express';
 import pino, { type Logger } from 'pino';
@@ -28,7 +27,7 @@ import { HttpError } from './http-errors.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { RequestObserver } from './request-observer.ts';
 import { ServiceTimeModel } from './service-time.ts';
-import { SqliteStore } from './store/sqlite-store.ts';
+import { openStore } from './store/open-store.ts';
 import type { Migration, Store } from './store/store.ts';
 import { createTracer, type Tracer } from './tracing/tracer.ts';
 
@@ -123,9 +122,7 @@ async function startService<S extends z.ZodRawShape, D extends string>(
 
   let store: Store | undefined;
   if (definition.migrations) {
-    const dataDir = resolve(config.DATA_DIR ?? join('.data', 'fleet', name));
-    store = SqliteStore.open({ file: join(dataDir, `${name}.db`), migrations: definition.migrations });
-    log.info({ dataDir }, 'store opened');
+    store = await openStore({ service: name, migrations: definition.migrations, settings: config, log });
   }
   const downstream = {} as Record<D, Downstream>;
   for (const dependency of definition.dependencies ?? []) {

@@ -250,7 +250,6 @@ export class FleetJourneys {
   }
 
   private async placeOrder(user: VirtualUser, token: string, order: PlacedOrder, signal: AbortSignal) {
-    user.lastOrder = order;
     const answer = await this.options.client.request({
       method: 'POST',
       url: `${this.base}/api/v2/orders`,
@@ -259,6 +258,9 @@ export class FleetJourneys {
       body: order.body,
       signal,
     });
+    // Only now may the order be replayed: a replay is a client resending after the first attempt's
+    // answer (or its loss), never a race with that attempt, which could legitimately win with 201.
+    user.lastOrder = order;
     const body = answer.body as { id?: unknown; order?: { id?: unknown } } | undefined;
     const id = body?.id ?? body?.order?.id;
     if (typeof id === 'string' && !user.orders.includes(id)) {

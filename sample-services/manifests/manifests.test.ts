@@ -77,10 +77,16 @@ describe('fleet manifests', () => {
       expect(config.SHUTDOWN_DELAY_MS + config.DRAIN_TIMEOUT_MS).toBeLessThan(
         pod.spec.terminationGracePeriodSeconds * 1000,
       );
-      for (const e of container.env.filter((x: any) => x.valueFrom)) {
+      for (const e of container.env.filter((x: any) => x.valueFrom && !x.valueFrom.secretKeyRef.optional)) {
         const secret = find('Secret', e.valueFrom.secretKeyRef.name) as any;
         expect(secret.stringData[e.valueFrom.secretKeyRef.key]).toBeTruthy();
       }
+      // PostgreSQL when the operator created the database Secret; SQLite (and a running pod) without it.
+      expect(container.env.find((e: { name: string }) => e.name === 'DATABASE_URL')).toEqual({
+        name: 'DATABASE_URL',
+        valueFrom: { secretKeyRef: { name: 'fleet-database', key: 'url', optional: true } },
+      });
+      expect(find('Secret', 'fleet-database')).toBeUndefined();
 
       expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': name });
       expect(service.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http' }]);

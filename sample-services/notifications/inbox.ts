@@ -12,7 +12,7 @@ export const migrations: Migration[] = [
       CREATE TABLE processed_events (
         event_id TEXT PRIMARY KEY,
         type TEXT NOT NULL,
-        received_at INTEGER NOT NULL
+        received_at BIGINT NOT NULL
       );
       CREATE TABLE notifications (
         id TEXT PRIMARY KEY,
@@ -21,7 +21,7 @@ export const migrations: Migration[] = [
         order_id TEXT,
         type TEXT NOT NULL,
         message TEXT NOT NULL,
-        created_at INTEGER NOT NULL
+        created_at BIGINT NOT NULL
       );
       CREATE INDEX notifications_user ON notifications (user_id, created_at);`,
   },

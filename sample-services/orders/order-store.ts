@@ -17,27 +17,27 @@ export const migrations: Migration[] = [
         items TEXT NOT NULL,
         payment_method TEXT NOT NULL,
         currency TEXT NOT NULL,
-        total_cents INTEGER,
+        total_cents BIGINT,
         state TEXT NOT NULL CHECK (state IN ('pending', 'reserved', 'paid', 'confirmed', 'compensating', 'cancelled')),
-        refund_required INTEGER NOT NULL DEFAULT 0,
+        refund_required BIGINT NOT NULL DEFAULT 0,
         failure_reason TEXT,
         charge_id TEXT,
         idempotency_key TEXT,
         request_hash TEXT NOT NULL,
         lease_owner TEXT,
-        lease_until INTEGER NOT NULL DEFAULT 0,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER NOT NULL DEFAULT 0,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
+        lease_until BIGINT NOT NULL DEFAULT 0,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
         UNIQUE (user_id, idempotency_key)
       );
       CREATE INDEX orders_by_user ON orders (user_id, created_at, id);
       CREATE INDEX orders_in_flight ON orders (next_attempt_at) WHERE state NOT IN ('confirmed', 'cancelled');
       CREATE TABLE saga_log (
         order_id TEXT NOT NULL REFERENCES orders (id),
-        seq INTEGER NOT NULL,
-        at INTEGER NOT NULL,
+        seq BIGINT NOT NULL,
+        at BIGINT NOT NULL,
         from_state TEXT,
         to_state TEXT NOT NULL,
         detail TEXT,
@@ -48,13 +48,13 @@ export const migrations: Migration[] = [
         order_id TEXT NOT NULL,
         type TEXT NOT NULL,
         payload TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER NOT NULL,
+        created_at BIGINT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
         lease_owner TEXT,
-        lease_until INTEGER NOT NULL DEFAULT 0,
-        delivered_at INTEGER,
-        dead_at INTEGER,
+        lease_until BIGINT NOT NULL DEFAULT 0,
+        delivered_at BIGINT,
+        dead_at BIGINT,
         last_error TEXT
       );
       CREATE INDEX outbox_due ON outbox (next_attempt_at, created_at) WHERE delivered_at IS NULL AND dead_at IS NULL;`,
@@ -325,7 +325,11 @@ export class OrderStore {
     });
   }
 
-  /** Leases up to `limit` unfinished orders nobody holds (their driver died or postponed them). */
+  /**
+   * Leases up to `limit` unfinished orders nobody holds (their driver died or postponed them). The
+   * conditions stand twice: PostgreSQL re-checks the outer ones on a row another replica claimed
+   * meanwhile (READ COMMITTED), so two replicas never claim the same order.
+   */
   async claimStalled(owner: string, leaseMs: number, limit: number): Promise<string[]> {
     const now = Date.now();
     const rows = await this.store.all<{ id: string }>(
@@ -334,8 +338,9 @@ export class OrderStore {
          SELECT id FROM orders
          WHERE state NOT IN ('confirmed', 'cancelled') AND lease_until < ? AND next_attempt_at <= ?
          ORDER BY next_attempt_at LIMIT ?)
+         AND state NOT IN ('confirmed', 'cancelled') AND lease_until < ? AND next_attempt_at <= ?
        RETURNING id`,
-      [owner, now + leaseMs, now, now, limit],
+      [owner, now + leaseMs, now, now, limit, now, now],
     );
     return rows.map((r) => r.id);
   }
@@ -347,7 +352,7 @@ export class OrderStore {
     return row?.n ?? 0;
   }
 
-  /** Leases up to `limit` due outbox entries, oldest first. */
+  /** Leases up to `limit` due outbox entries, oldest first (conditions twice, as in claimStalled). */
   async claimOutbox(owner: string, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
     const now = Date.now();
     const rows = await this.store.all<OutboxRow>(
@@ -356,8 +361,9 @@ export class OrderStore {
          SELECT id FROM outbox
          WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ? AND lease_until < ?
          ORDER BY created_at, id LIMIT ?)
+         AND delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ? AND lease_until < ?
        RETURNING id, order_id, type, payload, created_at, attempts`,
-      [owner, now + leaseMs, now, now, limit],
+      [owner, now + leaseMs, now, now, limit, now, now],
     );
     return rows
       .map((r) => ({

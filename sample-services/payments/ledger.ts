@@ -17,14 +17,14 @@ export const migrations: Migration[] = [
         idempotency_key TEXT UNIQUE,
         request_hash TEXT,
         user_id TEXT,
-        amount_cents INTEGER NOT NULL,
+        amount_cents BIGINT NOT NULL,
         currency TEXT NOT NULL,
         payment_method TEXT,
         status TEXT NOT NULL CHECK (status IN ('captured', 'declined', 'refunded', 'voided')),
         decline_reason TEXT,
         refund_reason TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
       );`,
   },
 ];

@@ -2,6 +2,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -55,7 +56,8 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ExportedSpan[]
 describe('fleet API', () => {
   let fleet: Fleet;
   let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
-  let limitedGateway: ServiceProcess;
+  /** Two replicas of a gateway with a tight rate limit, sharing their store. */
+  let limitedGateways: ServiceProcess[];
   let g: string;
   let token: string;
   let userId: string;
@@ -76,17 +78,23 @@ describe('fleet API', () => {
     });
     await fleet.start();
     g = fleet.gateway;
-    // A second gateway replica with a tight rate limit, in front of the same services.
-    limitedGateway = await startService('gateway', {
-      host: '127.0.41.30',
-      dataDir: fleet.dataDir('gateway'),
-      env: {
-        JWT_SECRET,
-        RATE_LIMIT_RPS: '1',
-        RATE_LIMIT_BURST: '3',
-        CATALOG_URL: fleet.url('catalog'),
-      },
-    });
+    // Two more gateway replicas with a tight rate limit, in front of the same services and sharing
+    // one store of their own (not the main gateway's, whose limit is looser).
+    limitedGateways = await Promise.all(
+      ['127.0.41.30', '127.0.41.31'].map((host) =>
+        startService('gateway', {
+          host,
+          dataDir: join(fleet.root, 'limited-gateway'),
+          env: {
+            JWT_SECRET,
+            // One token per 100 s: nothing refills while the test runs.
+            RATE_LIMIT_RPS: '0.01',
+            RATE_LIMIT_BURST: '4',
+            CATALOG_URL: fleet.url('catalog'),
+          },
+        }),
+      ),
+    );
     const registered = await http('POST', `${g}/api/v1/auth/register`, {
       body: { email: 'Ann@Example.com', password: 'secret-123', name: 'Ann' },
     });
@@ -101,7 +109,7 @@ describe('fleet API', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await limitedGateway?.stop('SIGKILL');
+    await Promise.all((limitedGateways ?? []).map((replica) => replica.stop('SIGKILL')));
     await fleet?.stopAll();
     otlp?.server.close();
   });
@@ -409,18 +417,18 @@ describe('fleet API', () => {
   });
 
   describe('rate limiting', () => {
-    it('answers 429 with Retry-After once a client exceeds its burst', async () => {
+    it('answers 429 with Retry-After once a client exceeds its burst, counted across gateway replicas', async () => {
       const statuses: number[] = [];
       let limited: Awaited<ReturnType<typeof http>> | undefined;
-      for (let i = 0; i < 5; i++) {
-        const res = await http('GET', `${limitedGateway.url}/api/v1/products?limit=1`);
+      for (let i = 0; i < 8; i++) {
+        const res = await http('GET', `${limitedGateways[i % 2].url}/api/v1/products?limit=1`);
         statuses.push(res.status);
         if (res.status === 429) limited = res;
       }
-      expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
-      expect(statuses.slice(3)).toContain(429);
+      // One client, one bucket of 4: the replicas do not each allow 4.
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429, 429]);
       expect(limited!.body).toMatchObject({ error: 'rate_limited' });
-      expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(90);
       expect(limited!.headers.get('ratelimit-remaining')).toBe('0');
     });
   });

@@ -1,8 +1,11 @@
 // Runs fleet services as real child processes, each on its own loopback address with its own data
-// directory, the way the sandbox kubelet runs pods. Used by the fleet's integration tests.
+// directory, the way the sandbox kubelet runs pods. Used by the fleet's integration tests. A
+// service counts as started once its /health/live answers on the address it was given, as a
+// kubelet's startup probe sees it, so no log level or format can break start detection.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,7 +46,7 @@ export interface ServiceProcess {
 
 export interface StartOptions {
   host: string;
-  /** 0 (the default) picks a free port; pass the old port to restart in place. */
+  /** 0 (the default) picks a free port on `host`; pass the old port to restart in place. */
   port?: number;
   dataDir: string;
   env?: Record<string, string>;
@@ -51,14 +54,27 @@ export interface StartOptions {
   waitReady?: boolean;
 }
 
+/** A port nothing listens on at `host` right now. */
+export async function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
 export async function startService(name: ServiceName, options: StartOptions): Promise<ServiceProcess> {
+  const port = options.port || (await freePort(options.host));
   const child = spawn(process.execPath, ['--import', 'tsx', join('sample-services', name, 'main.ts')], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
       HOST: options.host,
-      PORT: String(options.port ?? 0),
+      PORT: String(port),
       DATA_DIR: options.dataDir,
       HOSTNAME: `${name}-test`,
       LOG_LEVEL: 'info',
@@ -70,30 +86,14 @@ export async function startService(name: ServiceName, options: StartOptions): Pr
   });
   children.add(child);
   const logs: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => logs.push(line));
+  createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
   const exited = new Promise<Exit>((resolveExit) => {
     child.once('exit', (code, signal) => {
       children.delete(child);
       resolveExit({ code, signal });
     });
   });
-  const listening = new Promise<number>((resolvePort, rejectPort) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      logs.push(line);
-      if (line.includes('"msg":"listening"')) resolvePort((JSON.parse(line) as { port: number }).port);
-    });
-    createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
-    void exited.then((exit) =>
-      rejectPort(new Error(`${name} exited before listening (${JSON.stringify(exit)})`)),
-    );
-  });
-  let port: number;
-  try {
-    port = await withTimeout(listening, START_TIMEOUT_MS, `${name} did not start listening`);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${logs.join('\n')}`);
-  }
   const url = `http://${options.host}:${port}`;
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<Exit> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -115,30 +115,65 @@ export async function startService(name: ServiceName, options: StartOptions): Pr
     pid: child.pid!,
     stop,
   };
-  if (options.waitReady !== false) await waitForReady(service);
+  try {
+    await waitForHealth(service, options.waitReady === false ? 'live' : 'ready');
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${logs.join('\n')}`);
+  }
   return service;
 }
 
-export async function waitForReady(service: ServiceProcess, timeoutMs = START_TIMEOUT_MS): Promise<void> {
+/**
+ * Polls /health/<probe> until it answers 200, within a deadline; fails at once if the process
+ * exits first (a bad configuration, a port already taken).
+ */
+async function waitForHealth(
+  service: ServiceProcess,
+  probe: 'live' | 'ready',
+  timeoutMs = START_TIMEOUT_MS,
+): Promise<void> {
+  let exit: Exit | undefined;
+  void service.exited.then((e) => {
+    exit = e;
+  });
   await eventually(
     async () => {
-      const res = await fetch(`${service.url}/health/ready`);
-      if (res.status !== 200) throw new Error(`${service.name} not ready: ${res.status}`);
+      if (exit) throw new ExitedError(`${service.name} exited while starting (${JSON.stringify(exit)})`);
+      const res = await fetch(`${service.url}/health/${probe}`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.status !== 200) throw new Error(`${service.name} /health/${probe}: ${res.status}`);
     },
-    { timeoutMs, message: `${service.name} did not become ready` },
+    {
+      timeoutMs,
+      message: `${service.name} did not answer /health/${probe} at ${service.url}`,
+      stopOn: (err) => err instanceof ExitedError,
+    },
   );
+}
+
+class ExitedError extends Error {}
+
+export async function waitForReady(service: ServiceProcess, timeoutMs = START_TIMEOUT_MS): Promise<void> {
+  await waitForHealth(service, 'ready', timeoutMs);
 }
 
 /** Retries `check` until it stops throwing; fails with the last error after the timeout. */
 export async function eventually<T>(
   check: () => Promise<T>,
-  { timeoutMs = 10_000, intervalMs = 50, message = 'condition not met' } = {},
+  {
+    timeoutMs = 10_000,
+    intervalMs = 50,
+    message = 'condition not met',
+    stopOn = (_err: unknown) => false,
+  }: { timeoutMs?: number; intervalMs?: number; message?: string; stopOn?: (err: unknown) => boolean } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await check();
     } catch (err) {
+      if (stopOn(err)) throw err;
       if (Date.now() > deadline) throw new Error(`${message}: ${(err as Error).message}`);
       await sleep(intervalMs);
     }

@@ -14,8 +14,8 @@ export const migrations: Migration[] = [
         name TEXT NOT NULL,
         role TEXT NOT NULL CHECK (role IN ('user', 'admin')),
         password_hash TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
       );`,
   },
 ];

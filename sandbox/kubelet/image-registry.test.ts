@@ -8,6 +8,7 @@ import {
   ImageRegistryError,
   parseImageReference,
   parseImageRegistry,
+  preferCompiled,
 } from './image-registry.ts';
 
 describe('parseImageReference', () => {
@@ -166,5 +167,26 @@ describe('containerArgv (Docker semantics)', () => {
     expect(() => containerArgv({ command: [], args: [] }, {}, 'scratch')).toThrow(
       'no command specified: image "scratch"',
     );
+  });
+});
+
+describe('preferCompiled (registries written for the sources run from dist/)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'registry-compiled-'));
+  writeFileSync(join(dir, 'app.js'), '');
+  writeFileSync(join(dir, 'both.ts'), '');
+  writeFileSync(join(dir, 'both.js'), '');
+
+  it('runs the compiled script without the tsx loader when only the .js exists', () => {
+    expect(preferCompiled(['node', '--import', 'tsx', 'app.ts'], dir)).toEqual(['node', 'app.js']);
+  });
+
+  it('keeps the TypeScript when it exists, and leaves unknown scripts alone', () => {
+    expect(preferCompiled(['node', '--import', 'tsx', 'both.ts'], dir)).toEqual([
+      'node',
+      '--import',
+      'tsx',
+      'both.ts',
+    ]);
+    expect(preferCompiled(['node', 'missing.ts'], dir)).toEqual(['node', 'missing.ts']);
   });
 });

@@ -4,7 +4,7 @@
 // images are built in so tests and users need no file at all.
 
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -98,10 +98,11 @@ export function parseImageRegistry(text: string, filePath: string): Map<string, 
         `image registry ${filePath}: images.${JSON.stringify(key)}: needs a command (entrypoint) or args (default command)`,
       );
     }
+    const cwd = entry.cwd ? (isAbsolute(entry.cwd) ? entry.cwd : resolve(baseDir, entry.cwd)) : undefined;
     entries.set(registryKey(ref, hasTag), {
-      command: entry.command,
-      args: entry.args,
-      ...(entry.cwd ? { cwd: isAbsolute(entry.cwd) ? entry.cwd : resolve(baseDir, entry.cwd) } : {}),
+      command: preferCompiled(entry.command, cwd ?? baseDir),
+      args: preferCompiled(entry.args, cwd ?? baseDir),
+      ...(cwd ? { cwd } : {}),
       env: entry.env,
       source: filePath,
     });
@@ -124,10 +125,34 @@ function lookup(entries: Map<string, ImageDefinition>, ref: ImageReference): Ima
 }
 
 const KUBELET_DIR = dirname(fileURLToPath(import.meta.url));
-export const ECHO_SERVER_PATH = resolve(KUBELET_DIR, 'images/echo-server.ts');
+/** Compiled (dist/), the kubelet runs its images' JavaScript; from the sources, their TypeScript through tsx. */
+const COMPILED = import.meta.url.endsWith('.js');
+export const ECHO_SERVER_PATH = resolve(KUBELET_DIR, `images/echo-server.${COMPILED ? 'js' : 'ts'}`);
 
 function tsxLoaderUrl(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
+/**
+ * A registry written for the sources (`node --import tsx app.ts`) also runs from a compiled copy
+ * (dist/), where only `app.js` exists: the script becomes its .js and the tsx loader is dropped.
+ */
+export function preferCompiled(argv: readonly string[], cwd: string): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length; i++) {
+    const arg = out[i]!;
+    if (!arg.endsWith('.ts')) continue;
+    const ts = resolve(cwd, arg);
+    const js = ts.replace(/\.ts$/, '.js');
+    if (existsSync(ts) || !existsSync(js)) continue;
+    out[i] = arg.replace(/\.ts$/, '.js');
+    const tsx = out.findIndex((a, j) => j > 0 && a === 'tsx' && out[j - 1] === '--import');
+    if (tsx > 0 && tsx < i) {
+      out.splice(tsx - 1, 2);
+      i -= 2;
+    }
+  }
+  return out;
 }
 
 /** Images every sandbox knows. A registry file entry with the same key takes precedence. */
@@ -143,7 +168,13 @@ export function builtinImages(): Map<string, ImageDefinition> {
   return new Map<string, ImageDefinition>([
     [
       'homeostat/echo',
-      builtin([process.execPath, '--import', tsxLoaderUrl(), ECHO_SERVER_PATH], [], KUBELET_DIR),
+      builtin(
+        COMPILED
+          ? [process.execPath, ECHO_SERVER_PATH]
+          : [process.execPath, '--import', tsxLoaderUrl(), ECHO_SERVER_PATH],
+        [],
+        KUBELET_DIR,
+      ),
     ],
     ['busybox', shell],
     ['alpine', shell],

@@ -1,7 +1,9 @@
 // Each service owns its data in a store outside the process, so a killed pod loses nothing and
-// replicas of one service share state. The interface is small, asynchronous and SQL-shaped, so a
-// PostgreSQL implementation (for real clusters) can sit behind it: services write portable SQL
-// (ON CONFLICT, RETURNING, partial indexes; `?` placeholders, which a PG driver would number).
+// replicas of one service share state. The interface is small, asynchronous and SQL-shaped, with two
+// implementations: SQLite (one machine, the sandbox) and PostgreSQL (a real cluster). Services write
+// SQL both understand: `?` placeholders (numbered for PostgreSQL), ON CONFLICT, RETURNING, partial
+// indexes, CAST(? AS ...) where a parameter's type would be ambiguous, and BIGINT for every integer
+// column (SQLite's INTEGER is 64-bit, PostgreSQL's is 32-bit; both return BIGINT as a number).
 
 export type SqlValue = string | number | bigint | null | Buffer;
 
@@ -13,8 +15,9 @@ export interface SqlExecutor {
 
 export interface Store extends SqlExecutor {
   /**
-   * Runs `fn` in a write transaction: committed when it resolves, rolled back when it throws.
-   * Inside, use only the executor passed in.
+   * Runs `fn` in a serializable write transaction: committed when it resolves, rolled back when it
+   * throws. Inside, use only the executor passed in. `fn` may run more than once (PostgreSQL retries
+   * a transaction that lost a serialization conflict), so it must have no effects outside the store.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
