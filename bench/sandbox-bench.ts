@@ -113,10 +113,13 @@ async function main() {
   const prof = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
+  // BENCH_NODE_FLAGS="--flag ..." passes V8/Node flags to the sandbox process, for comparing them.
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(
     process.execPath,
     [
       ...prof,
+      ...nodeFlags,
       join(root, 'bin/homeostat.js'),
       'sandbox',
       'up',
