@@ -1,0 +1,165 @@
+/**
+ * What the decision log stores, as zod schemas: every line is validated when it is read back, and
+ * every record before it is written, so a line the log wrote can always be read again. Objects
+ * are loose on purpose: a log written by a newer operator keeps the fields this one does not know.
+ */
+import { z } from 'zod';
+import { DecisionActionSchema, DecisionOutcomeSchema, timestamp } from '../../crds/index.ts';
+import type { DecisionRecord } from '../policy/index.ts';
+
+const name = () => z.string().min(1).max(253);
+const freshness = z.enum(['Fresh', 'Stale', 'Missing']);
+
+const InputValueSchema = z.looseObject({
+  value: z.union([z.number(), z.string(), z.boolean(), z.null()]),
+  unit: z.string().optional(),
+  freshness: freshness.optional(),
+  observedAt: z.string().optional(),
+});
+
+const GuardrailCheckSchema = z.looseObject({
+  name: z.string().min(1),
+  passed: z.boolean(),
+  detail: z.string(),
+});
+
+/** A DecisionRecord of the policy engine, or one the actuator marked Failed. */
+export const LoggedDecisionSchema = z.looseObject({
+  id: z.string().min(1).max(64),
+  time: timestamp(),
+  mode: z.enum(['Enforce', 'DryRun']),
+  policy: z.looseObject({ namespace: name(), name: name(), generation: z.int().min(0).optional() }),
+  target: z.looseObject({
+    apiVersion: z.string().min(1),
+    kind: z.string().min(1),
+    namespace: name(),
+    name: name(),
+  }),
+  action: DecisionActionSchema,
+  outcome: DecisionOutcomeSchema,
+  rule: z.string().min(1).max(256),
+  reason: z.string().min(1).max(128),
+  message: z.string().max(4096),
+  pod: z.string().max(253).optional(),
+  fromReplicas: z.int().min(0).optional(),
+  toReplicas: z.int().min(0).optional(),
+  fromRevision: z.string().optional(),
+  toRevision: z.string().optional(),
+  inputs: z.record(z.string(), InputValueSchema),
+  guardrails: z.array(GuardrailCheckSchema),
+  blockedBy: z.string().optional(),
+  hpa: z.looseObject({ available: z.boolean() }),
+  modelVersion: z.string().optional(),
+  /** Why carrying the decision out failed (outcome Failed). */
+  error: z.string().max(4096).optional(),
+});
+
+/** A decision as the log keeps it: the engine's record, whose outcome the actuator may turn into Failed. */
+export type LoggedDecision = Omit<DecisionRecord, 'outcome'> & {
+  outcome: DecisionRecord['outcome'] | 'Failed';
+  error?: string;
+};
+export type LoggedOutcome = LoggedDecision['outcome'];
+
+/** One measured signal in a verification. */
+export const SignalReadingSchema = z.looseObject({
+  value: z.number().nullable(),
+  unit: z.string().max(32).optional(),
+  freshness: freshness.optional(),
+  /** The SLO bound the value was compared with. */
+  threshold: z.number().optional(),
+  observedAt: timestamp().optional(),
+});
+export type SignalReading = z.infer<typeof SignalReadingSchema>;
+
+export const VerdictSchema = z.enum(['Recovered', 'NotRecovered', 'Inconclusive']);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** Did the SLO recover after the decision? Written some time after the decision it names. */
+export const VerificationSchema = z.looseObject({
+  decisionId: z.string().min(1).max(64),
+  policy: z.looseObject({ namespace: name(), name: name() }),
+  /** Recovered and NotRecovered come from the check; Inconclusive when it could not tell. */
+  verdict: VerdictSchema,
+  recovered: z.boolean(),
+  /** When the decision was made, when the check was due, and when it measured. */
+  decidedAt: timestamp(),
+  dueAt: timestamp(),
+  checkedAt: timestamp(),
+  signals: z.record(z.string(), SignalReadingSchema),
+  message: z.string().max(1024).optional(),
+  /** Why the verification is Inconclusive. */
+  error: z.string().max(1024).optional(),
+  attempts: z.int().min(1),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
+
+const seq = z.int().min(1);
+
+export const DecisionEntrySchema = z.looseObject({
+  seq,
+  kind: z.literal('decision'),
+  loggedAt: timestamp(),
+  decision: LoggedDecisionSchema,
+});
+
+export const VerificationEntrySchema = z.looseObject({
+  seq,
+  kind: z.literal('verification'),
+  loggedAt: timestamp(),
+  verification: VerificationSchema,
+});
+
+/** One line of the log. */
+export const LogEntrySchema = z.discriminatedUnion('kind', [DecisionEntrySchema, VerificationEntrySchema]);
+
+/**
+ * The fields the in-memory index needs: what opening the log checks on every line (the whole line
+ * is checked when it is read back). Several times cheaper, which keeps a leader takeover quick.
+ */
+export const IndexedEntrySchema = z.discriminatedUnion('kind', [
+  z.looseObject({
+    seq,
+    kind: z.literal('decision'),
+    loggedAt: timestamp(),
+    decision: z.looseObject({
+      id: LoggedDecisionSchema.shape.id,
+      time: timestamp(),
+      policy: z.looseObject({ namespace: name(), name: name() }),
+      target: z.looseObject({ name: name() }),
+      action: DecisionActionSchema,
+      outcome: DecisionOutcomeSchema,
+    }),
+  }),
+  z.looseObject({
+    seq,
+    kind: z.literal('verification'),
+    loggedAt: timestamp(),
+    verification: z.looseObject({ decisionId: VerificationSchema.shape.decisionId, verdict: VerdictSchema }),
+  }),
+]);
+
+export type DecisionEntry = { seq: number; kind: 'decision'; loggedAt: string; decision: LoggedDecision };
+export type VerificationEntry = {
+  seq: number;
+  kind: 'verification';
+  loggedAt: string;
+  verification: Verification;
+};
+export type LogEntry = DecisionEntry | VerificationEntry;
+
+/** A decision with its verification, as `get` and `query` return it. */
+export interface DecisionView {
+  seq: number;
+  loggedAt: string;
+  decision: LoggedDecision;
+  verification?: Verification & { seq: number };
+}
+
+/** Formats zod issues as `path: message; ...`, naming each field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length === 0 ? '(root)' : i.path.join('.')}: ${i.message}`)
+    .join('; ');
+}
