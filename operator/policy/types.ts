@@ -332,7 +332,11 @@ export interface EngineOptions {
 // Output
 
 export type DecisionAction = z.infer<typeof DecisionActionSchema>;
-export type DecisionOutcome = 'Applied' | 'DryRun' | 'Blocked' | 'Skipped';
+/**
+ * The engine decides Applied, DryRun, Blocked or Skipped; Failed is recorded afterwards when the
+ * actuator could not carry an Applied decision out.
+ */
+export type DecisionOutcome = 'Applied' | 'DryRun' | 'Blocked' | 'Skipped' | 'Failed';
 
 /** A value the decision was based on. */
 export interface InputValue {
