@@ -1,7 +1,8 @@
 // kubectl 1.32, driven as a user would, against a running sandbox: tables, describe, apply with
-// default (server-side) validation, scale, rollout status and undo, wait, and get --watch.
+// default (server-side) validation, imperative RBAC objects, explain, scale, rollout status and
+// undo, wait, and get --watch.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -148,6 +149,104 @@ describe('kubectl against the sandbox', () => {
     expect(podDesc).toMatch(/Status:\s+Running/);
     expect(podDesc).toMatch(/Ready\s+True/);
   }, 180_000);
+
+  it('creates roles and bindings imperatively and prints RBAC and NetworkPolicy tables', async () => {
+    await ok('create', 'role', 'pod-reader', '--verb=get,list,watch', '--resource=pods,deployments.apps');
+    await ok(
+      'create',
+      'rolebinding',
+      'pod-readers',
+      '--role=pod-reader',
+      '--user=alice',
+      '--serviceaccount=default:robot',
+    );
+    await ok('create', 'clusterrole', 'metrics-reader', '--verb=get', '--non-resource-url=/metrics');
+    await ok(
+      'create',
+      'clusterrolebinding',
+      'metrics-readers',
+      '--clusterrole=metrics-reader',
+      '--group=prometheus',
+    );
+    const file = join(dir, 'netpol.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: networking.k8s.io/v1',
+        'kind: NetworkPolicy',
+        'metadata: {name: db}',
+        'spec:',
+        '  podSelector: {matchLabels: {app: db}}',
+        '  ingress: [{from: [{podSelector: {matchLabels: {app: api}}}], ports: [{port: 5432}]}]',
+        '',
+      ].join('\n'),
+    );
+    expect(await ok('apply', '-f', file)).toMatch(/networkpolicy.networking.k8s.io\/db created/);
+
+    const out = await ok('get', 'clusterroles,rolebindings,netpol');
+    expect(out).toMatch(/^NAME\s+CREATED AT$/m);
+    expect(out).toMatch(/^clusterrole.rbac.authorization.k8s.io\/metrics-reader\s+\d{4}-\d\d-\d\dT/m);
+    expect(out).toMatch(/^NAME\s+ROLE\s+AGE$/m);
+    expect(out).toMatch(/^rolebinding.rbac.authorization.k8s.io\/pod-readers\s+Role\/pod-reader\s+\d+s$/m);
+    expect(out).toMatch(/^NAME\s+POD-SELECTOR\s+AGE$/m);
+    expect(out).toMatch(/^networkpolicy.networking.k8s.io\/db\s+app=db\s+\d+s$/m);
+    const wide = await ok('get', 'clusterrolebinding', 'metrics-readers', '-o', 'wide');
+    expect(wide).toMatch(/^metrics-readers\s+ClusterRole\/metrics-reader\s+\d+s\s+prometheus\s*$/m);
+    expect(await ok('get', 'rolebinding', 'pod-readers', '-o', 'wide')).toMatch(/alice\s+default:robot/);
+    expect(await ok('describe', 'role', 'pod-reader')).toMatch(
+      /deployments.apps\s+\[\]\s+\[\]\s+\[get list watch\]/,
+    );
+
+    // Defaults as kube sets them, and no write when nothing changes.
+    const policy = JSON.parse(await ok('get', 'netpol', 'db', '-o', 'json'));
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress[0].ports).toEqual([{ port: 5432, protocol: 'TCP' }]);
+    await ok('apply', '--server-side', '--force-conflicts', '-f', file);
+    const rv = await ok('get', 'netpol', 'db', '-o', 'jsonpath={.metadata.resourceVersion}');
+    await ok('apply', '--server-side', '-f', file);
+    expect(await ok('get', 'netpol', 'db', '-o', 'jsonpath={.metadata.resourceVersion}')).toBe(rv);
+
+    const explained = await ok('explain', 'networkpolicy.spec.ingress.ports');
+    expect(explained).toMatch(/FIELD: ports <\[\]NetworkPolicyPort>/);
+    expect(explained).toMatch(/endPort\s+<integer>/);
+
+    // Validation names the field; the binding's role cannot be swapped.
+    const badFile = join(dir, 'bad-role.yaml');
+    writeFileSync(
+      badFile,
+      [
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: Role',
+        'metadata: {name: bad}',
+        'rules: [{apiGroups: [""], resources: [pods], verb: [get]}]',
+        '',
+      ].join('\n'),
+    );
+    const typo = await kubectl('apply', '-f', badFile);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toContain('unknown field "rules[0].verb"');
+    writeFileSync(badFile, readFileSync(badFile, 'utf8').replace('verb: [get]', 'verbs: []'));
+    const empty = await kubectl('apply', '-f', badFile);
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toContain('rules[0].verbs: Required value: verbs must contain at least one value');
+    const swap = await kubectl(
+      'patch',
+      'rolebinding',
+      'pod-readers',
+      '--type=merge',
+      '-p',
+      '{"roleRef":{"name":"other"}}',
+    );
+    expect(swap.code).not.toBe(0);
+    expect(swap.stderr).toContain('roleRef: Invalid value');
+    expect(swap.stderr).toContain('cannot change roleRef');
+
+    await ok('delete', 'clusterrolebinding', 'metrics-readers');
+    await ok('delete', 'clusterrole', 'metrics-reader');
+    await ok('delete', 'rolebinding', 'pod-readers');
+    await ok('delete', 'role', 'pod-reader');
+    await ok('delete', '-f', file);
+  });
 
   it('streams changes with get --watch', async () => {
     const child = spawn('kubectl', ['get', 'configmaps', '--watch', '--output-watch-events'], { env });

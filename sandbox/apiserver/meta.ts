@@ -25,9 +25,9 @@ export function clone<T>(v: T): T {
 }
 
 /** Everything except metadata and status: a change here is a spec change and bumps generation. */
-export function specPart(obj: any): string {
+export function specPart(obj: any): Record<string, unknown> {
   const { metadata: _m, status: _s, ...rest } = obj ?? {};
-  return JSON.stringify(rest);
+  return rest;
 }
 
 export function isObject(v: unknown): v is Record<string, any> {

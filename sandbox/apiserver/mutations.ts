@@ -1,5 +1,6 @@
 // The bridge between the REST layer and the patch, field-manager and schema libraries: which
 // merge type a resource has, and what each patch type and write does to an object.
+import { builtinStructuralSchema } from './builtin/schemas/index.ts';
 import { errors, type StatusCause } from './errors.ts';
 import { builtinType, strategicMergePatchNotSupported } from './patch/builtin-types.ts';
 import { jsonPatch } from './patch/json-patch.ts';
@@ -11,6 +12,7 @@ import { deduced, type TypeNode, typeFromSchema } from './patch/types.ts';
 import { apiVersionOf, type ResourceDescriptor } from './resources.ts';
 import type { FieldValidation, WriteOptions } from './rest.ts';
 import { validateCustomResource } from './schema/custom-resource.ts';
+import { pruneAndCollectUnknown } from './schema/prune.ts';
 import { validateStructural } from './schema/structural.ts';
 import type { JSONSchemaProps } from './schema/types.ts';
 
@@ -102,6 +104,34 @@ export function recordManagedFields(
   }) as any;
   if (updated.metadata?.managedFields) obj.metadata.managedFields = updated.metadata.managedFields;
   else delete obj.metadata.managedFields;
+}
+
+/**
+ * Drops the fields a built-in kind described in builtin/schemas does not have, as kube's decoder
+ * does, and reports them per fieldValidation: a 400 under Strict, warnings under Warn. Kinds
+ * without such a schema pass unchanged.
+ */
+export function checkBuiltinFields(
+  obj: any,
+  desc: ResourceDescriptor,
+  fieldValidation: FieldValidation,
+): { object: any; warnings: string[] } {
+  const schema = builtinStructuralSchema(desc.group, desc.version, desc.kind);
+  if (!schema) return { object: obj, warnings: [] };
+  const decodeError = (detail: string) =>
+    errors.badRequest(
+      `${desc.kind} in version "${desc.version}" cannot be handled as a ${desc.kind}: ${detail}`,
+    );
+  let unknown: string[];
+  try {
+    unknown = pruneAndCollectUnknown(obj, schema);
+  } catch (e) {
+    throw decodeError((e as Error).message);
+  }
+  if (unknown.length === 0 || fieldValidation === 'Ignore') return { object: obj, warnings: [] };
+  const messages = unknown.map((p) => `unknown field "${p}"`);
+  if (fieldValidation === 'Strict') throw decodeError(`strict decoding error: ${messages.join(', ')}`);
+  return { object: obj, warnings: messages };
 }
 
 export function structuralSchemaErrors(schema: unknown, path: string): StatusCause[] {

@@ -1,7 +1,9 @@
 // OpenAPI v3 documents, one per group-version. kubectl reads them to decide whether the server
-// validates fields itself (the fieldValidation parameter on PATCH) and, for custom resources, to
-// explain and validate their schemas.
+// validates fields itself (the fieldValidation parameter on PATCH) and to explain kinds: custom
+// resources by their CRD schemas, built-in kinds described in builtin/schemas by kube's own
+// schemas, the rest by a loose placeholder.
 import { createHash } from 'node:crypto';
+import { builtinKindSchema } from './builtin/schemas/index.ts';
 import type { ResourceDescriptor, ResourceRegistry } from './resources.ts';
 
 const fieldValidationParam = {
@@ -74,8 +76,11 @@ export function openApiV3Doc(
   const schemas: Record<string, unknown> = {};
   for (const d of resources) {
     const gvk = { group: d.group, version: d.version, kind: d.kind };
-    const ref = { $ref: `#/components/schemas/${definitionName(d)}` };
-    schemas[definitionName(d)] = objectSchema(d);
+    const described = d.custom ? undefined : builtinKindSchema(d.group, d.version, d.kind);
+    const name = described?.name ?? definitionName(d);
+    const ref = { $ref: `#/components/schemas/${name}` };
+    if (described) Object.assign(schemas, described.definitions);
+    else schemas[name] = objectSchema(d);
     const base = `/${gvPath(group, version)}${d.namespaced ? '/namespaces/{namespace}' : ''}/${d.plural}`;
     const body = { content: { '*/*': { schema: ref } }, required: true };
     const ok = {

@@ -10,7 +10,15 @@ import {
 } from './builtin/strategies.ts';
 import { type ApiError, errors, fieldErrors, type StatusCause } from './errors.ts';
 import { clone, getPath, isObject, nowRfc3339, randomSuffix, setPath, specPart } from './meta.ts';
-import { applyPatch, checkCustomResource, type PatchType, recordManagedFields } from './mutations.ts';
+import {
+  applyPatch,
+  checkBuiltinFields,
+  checkCustomResource,
+  type PatchType,
+  recordManagedFields,
+} from './mutations.ts';
+import { sameJson } from './patch/json-value.ts';
+import { revertManagedFieldsTimestamps } from './patch/managed-fields.ts';
 import { apiVersionOf, type ResourceDescriptor } from './resources.ts';
 import { objectKey, type Store, type Stored } from './store.ts';
 
@@ -154,11 +162,11 @@ export class Rest implements StrategyContext {
   create(desc: ResourceDescriptor, ns: string | undefined, body: any, opts: WriteOptions): WriteResult {
     let obj = this.checkBody(desc, ns, body);
     const warnings: string[] = [];
-    if (desc.custom) {
-      const checked = checkCustomResource(obj, desc, opts.fieldValidation);
-      warnings.push(...checked.warnings);
-      obj = checked.object;
-    }
+    const checked = desc.custom
+      ? checkCustomResource(obj, desc, opts.fieldValidation)
+      : checkBuiltinFields(obj, desc, opts.fieldValidation);
+    warnings.push(...checked.warnings);
+    obj = checked.object;
     const md = obj.metadata;
     if (desc.namespaced) this.checkNamespaceOpen(md.namespace);
     const strategy = strategyFor(desc.group, desc.plural);
@@ -351,11 +359,11 @@ export class Rest implements StrategyContext {
         if (old.status === undefined) delete obj.status;
         else obj.status = old.status;
       }
-      if (desc.custom) {
-        const checked = checkCustomResource(obj, desc, opts.fieldValidation);
-        warnings.push(...checked.warnings);
-        obj = checked.object;
-      }
+      const checked = desc.custom
+        ? checkCustomResource(obj, desc, opts.fieldValidation)
+        : checkBuiltinFields(obj, desc, opts.fieldValidation);
+      warnings.push(...checked.warnings);
+      obj = checked.object;
       strategy.defaults?.(obj);
       strategy.prepareForUpdate?.(obj, old, this);
     }
@@ -374,12 +382,14 @@ export class Rest implements StrategyContext {
     if (desc.group === 'apiextensions.k8s.io' && !subresource) this.hooks.beforeCrdWrite?.(obj, old);
 
     obj.metadata.generation = old.metadata.generation ?? 1;
-    if (specPart(obj) !== specPart(old)) obj.metadata.generation++;
+    if (!sameJson(specPart(obj), specPart(old))) obj.metadata.generation++;
     recordManagedFields(desc, old, obj, opts.fieldManager, subresource);
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
+    obj = revertManagedFieldsTimestamps(obj, old);
 
-    // A write that changes nothing is not a change: same resourceVersion, no watch event.
-    if (JSON.stringify(obj) === current.json) return { obj: clone(old), warnings, code: 200 };
+    // A write that changes nothing is not a change: same resourceVersion, no watch event. Key
+    // order does not count: an apply rebuilds the object and may list fields in another order.
+    if (sameJson(obj, old)) return { obj: old, warnings, code: 200 };
     if (opts.dryRun) return { obj, warnings, code: 200 };
 
     const type = typeOf(desc);
@@ -677,20 +687,22 @@ export function toScale(desc: ResourceDescriptor, obj: any): any {
   };
 }
 
-/** metav1.FormatLabelSelector: "app=web,tier in (a,b),!canary". */
+/** metav1.FormatLabelSelector: "app=web,!canary,tier in (a,b)", requirements sorted by key. */
 export function formatLabelSelector(sel: any): string {
   if (!isObject(sel)) return '';
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b)))
-    parts.push(`${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
+  const parts: [string, string][] = [];
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) parts.push([k, `${k}=${v}`]);
+  for (const e of Array.isArray(sel.matchExpressions) ? sel.matchExpressions : []) {
     const values = [...(e.values ?? [])].sort().join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    if (e.operator === 'In') parts.push([e.key, `${e.key} in (${values})`]);
+    else if (e.operator === 'NotIn') parts.push([e.key, `${e.key} notin (${values})`]);
+    else if (e.operator === 'Exists') parts.push([e.key, e.key]);
+    else if (e.operator === 'DoesNotExist') parts.push([e.key, `!${e.key}`]);
   }
-  return parts.join(',');
+  return parts
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, text]) => text)
+    .join(',');
 }
 
 function invalid(desc: ResourceDescriptor, name: string, causes: StatusCause[]): ApiError {

@@ -2,6 +2,7 @@
 // for the built-in kinds and additionalPrinterColumns for custom resources.
 import { getPath } from './meta.ts';
 import type { PrinterColumn, ResourceDescriptor } from './resources.ts';
+import { formatLabelSelector } from './rest.ts';
 
 interface Column {
   name: string;
@@ -125,6 +126,55 @@ interface Printer {
   columns: Column[];
   row(obj: any): unknown[];
 }
+
+/** printRole, printClusterRole: the creation time itself, not an age. */
+const rolePrinter: Printer = {
+  columns: [
+    NAME,
+    col(
+      'Created At',
+      'date',
+      0,
+      '',
+      'CreationTimestamp is a timestamp representing the server time when this object was created.',
+    ),
+  ],
+  row: (r) => [r.metadata.name, r.metadata.creationTimestamp],
+};
+
+/** rbac.SubjectsStrings: users, groups and "namespace:name" service accounts. */
+function subjectsText(subjects: any[] | undefined, kind: string): string {
+  return (subjects ?? [])
+    .filter((s) => s?.kind === kind)
+    .map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? ''}:${s.name}` : s.name))
+    .join(', ');
+}
+
+/** printRoleBinding, printClusterRoleBinding. */
+const bindingPrinter: Printer = {
+  columns: [
+    NAME,
+    col(
+      'Role',
+      'string',
+      0,
+      '',
+      'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',
+    ),
+    AGE,
+    col('Users', 'string', 1, '', 'Users in the roleBinding'),
+    col('Groups', 'string', 1, '', 'Groups in the roleBinding'),
+    col('ServiceAccounts', 'string', 1, '', 'ServiceAccounts in the roleBinding'),
+  ],
+  row: (b) => [
+    b.metadata.name,
+    `${b.roleRef?.kind ?? ''}/${b.roleRef?.name ?? ''}`,
+    age(b),
+    subjectsText(b.subjects, 'User'),
+    subjectsText(b.subjects, 'Group'),
+    subjectsText(b.subjects, 'ServiceAccount'),
+  ],
+};
 
 const printers: Record<string, Printer> = {
   '/pods': {
@@ -324,6 +374,24 @@ const printers: Record<string, Printer> = {
       age(p),
     ],
   },
+  'networking.k8s.io/networkpolicies': {
+    columns: [
+      NAME,
+      col(
+        'Pod-Selector',
+        'string',
+        0,
+        '',
+        'Selects the pods to which this NetworkPolicy object applies. The array of ingress rules is applied to any pods selected by this field. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is NOT optional and follows standard label selector semantics. An empty podSelector matches all pods in this namespace.',
+      ),
+      AGE,
+    ],
+    row: (n) => [n.metadata.name, formatLabelSelector(n.spec?.podSelector) || '<none>', age(n)],
+  },
+  'rbac.authorization.k8s.io/roles': rolePrinter,
+  'rbac.authorization.k8s.io/clusterroles': rolePrinter,
+  'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
+  'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
   'apiextensions.k8s.io/customresourcedefinitions': {
     columns: [NAME, col('Created At', 'date')],
     row: (c) => [c.metadata.name, c.metadata.creationTimestamp],

@@ -8,7 +8,9 @@ import {
   CustomObjectsApi,
   loadYaml,
   makeInformer,
+  NetworkingV1Api,
   PatchStrategy,
+  RbacAuthorizationV1Api,
   setHeaderOptions,
   type V1ConfigMap,
   type V1CustomResourceDefinition,
@@ -312,6 +314,81 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
       expect(forced.data?.a).toBe('other');
     });
 
+    it('writes nothing when a write changes nothing: same resourceVersion, same managedFields', async () => {
+      const cfg = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'noop', namespace: ns, labels: { app: 'noop' } },
+        data: { a: '1' },
+      };
+      const applied = await core.patchNamespacedConfigMap(
+        { name: 'noop', namespace: ns, body: cfg, fieldManager: 'noop-test' },
+        apply,
+      );
+      // managedFields record seconds: let the clock move on so a rewritten time would show.
+      await new Promise((r) => setTimeout(r, 1100));
+      const reapplied = await core.patchNamespacedConfigMap(
+        { name: 'noop', namespace: ns, body: cfg, fieldManager: 'noop-test' },
+        apply,
+      );
+      expect(reapplied.metadata?.resourceVersion).toBe(applied.metadata?.resourceVersion);
+      expect(reapplied.metadata?.managedFields).toEqual(applied.metadata?.managedFields);
+      const merged = await core.patchNamespacedConfigMap(
+        { name: 'noop', namespace: ns, body: { data: { a: '1' }, metadata: { labels: { app: 'noop' } } } },
+        merge,
+      );
+      expect(merged.metadata?.resourceVersion).toBe(applied.metadata?.resourceVersion);
+      const replaced = await core.replaceNamespacedConfigMap({ name: 'noop', namespace: ns, body: merged });
+      expect(replaced.metadata?.resourceVersion).toBe(applied.metadata?.resourceVersion);
+      expect(
+        (await core.readNamespacedConfigMap({ name: 'noop', namespace: ns })).metadata?.resourceVersion,
+      ).toBe(applied.metadata?.resourceVersion);
+
+      // A defaulted Deployment re-applied from the same manifest, once its status has settled.
+      const manifest = { ...deployment('noop-web', 0), metadata: { name: 'noop-web', namespace: ns } };
+      await apps.patchNamespacedDeployment(
+        { name: 'noop-web', namespace: ns, body: manifest, fieldManager: 'noop-test' },
+        apply,
+      );
+      const settled = await eventually(
+        async () => {
+          const a = await apps.readNamespacedDeployment({ name: 'noop-web', namespace: ns });
+          await new Promise((r) => setTimeout(r, 300));
+          const b = await apps.readNamespacedDeployment({ name: 'noop-web', namespace: ns });
+          return a.metadata?.resourceVersion === b.metadata?.resourceVersion ? b : undefined;
+        },
+        20_000,
+        'the deployment to settle',
+      );
+      await new Promise((r) => setTimeout(r, 1100));
+      const again = await apps.patchNamespacedDeployment(
+        { name: 'noop-web', namespace: ns, body: manifest, fieldManager: 'noop-test' },
+        apply,
+      );
+      expect(again.metadata?.resourceVersion).toBe(settled.metadata?.resourceVersion);
+      expect(again.metadata?.managedFields).toEqual(settled.metadata?.managedFields);
+      expect(again.metadata?.generation).toBe(settled.metadata?.generation);
+
+      // Secret stringData is folded into data: the apply differs only until defaulting has run.
+      const secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'noop-secret', namespace: ns },
+        stringData: { token: 'abc' },
+      };
+      const s1 = await core.patchNamespacedSecret(
+        { name: 'noop-secret', namespace: ns, body: secret, fieldManager: 'noop-test' },
+        apply,
+      );
+      await new Promise((r) => setTimeout(r, 1100));
+      const s2 = await core.patchNamespacedSecret(
+        { name: 'noop-secret', namespace: ns, body: secret, fieldManager: 'noop-test' },
+        apply,
+      );
+      expect(s2.metadata?.resourceVersion).toBe(s1.metadata?.resourceVersion);
+      expect(s2.metadata?.managedFields).toEqual(s1.metadata?.managedFields);
+    });
+
     it('filters lists by label and field selectors and rejects bad selectors', async () => {
       for (const [name, tier] of [
         ['sel-a', 'web'],
@@ -581,6 +658,161 @@ export function conformanceSuite(label: string, connect: () => Promise<ClusterTa
         'Conflict',
       );
       expect(renewed.spec?.holderIdentity).toBe('a');
+    });
+
+    describe('RBAC and NetworkPolicy objects', () => {
+      let rbac: RbacAuthorizationV1Api;
+      let net: NetworkingV1Api;
+      const clusterRole = uniqueName('conf-reader');
+
+      beforeAll(() => {
+        rbac = t.kc.makeApiClient(RbacAuthorizationV1Api);
+        net = t.kc.makeApiClient(NetworkingV1Api);
+      });
+
+      afterAll(async () => {
+        await rbac?.deleteClusterRoleBinding({ name: clusterRole }).catch(() => undefined);
+        await rbac?.deleteClusterRole({ name: clusterRole }).catch(() => undefined);
+      });
+
+      it('stores roles and bindings with defaults, in both scopes', async () => {
+        const role = await rbac.createNamespacedRole({
+          namespace: ns,
+          body: {
+            metadata: { name: 'pod-reader' },
+            rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+          },
+        });
+        expect(role.rules).toEqual([
+          { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+        ]);
+        const binding = await rbac.createNamespacedRoleBinding({
+          namespace: ns,
+          body: {
+            metadata: { name: 'pod-readers' },
+            // roleRef.apiGroup and the User subject's apiGroup are defaulted.
+            roleRef: { kind: 'Role', name: 'pod-reader' } as any,
+            subjects: [
+              { kind: 'User', name: 'alice' },
+              { kind: 'ServiceAccount', name: 'default', namespace: ns },
+            ],
+          },
+        });
+        expect(binding.roleRef).toEqual({
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: 'pod-reader',
+        });
+        expect(binding.subjects?.[0]?.apiGroup).toBe('rbac.authorization.k8s.io');
+        expect(binding.subjects?.[1]?.apiGroup).toBeUndefined();
+        await rbac.createClusterRole({
+          body: {
+            metadata: { name: clusterRole },
+            rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+          },
+        });
+        await rbac.createClusterRoleBinding({
+          body: {
+            metadata: { name: clusterRole },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+            subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }],
+          },
+        });
+        const all = await rbac.listClusterRoleBinding({ fieldSelector: `metadata.name=${clusterRole}` });
+        expect(all.items.map((b) => b.roleRef.name)).toEqual([clusterRole]);
+        expect(
+          (await rbac.listNamespacedRoleBinding({ namespace: ns })).items.map((b) => b.metadata?.name),
+        ).toContain('pod-readers');
+      });
+
+      it('refuses rules without verbs, bindings without a role, and a changed roleRef, naming the field', async () => {
+        const noVerbs = await expectStatus(
+          rbac.createNamespacedRole({
+            namespace: ns,
+            body: {
+              metadata: { name: 'no-verbs' },
+              rules: [{ apiGroups: [''], resources: ['pods'], verbs: [] }],
+            },
+          }),
+          422,
+          'Invalid',
+        );
+        expect(noVerbs.details?.causes?.map((c) => c.field)).toEqual(['rules[0].verbs']);
+        const noRole = await expectStatus(
+          rbac.createNamespacedRoleBinding({
+            namespace: ns,
+            body: { metadata: { name: 'no-role' }, subjects: [{ kind: 'User', name: 'bob' }] } as any,
+          }),
+          422,
+          'Invalid',
+        );
+        expect(noRole.details?.causes?.map((c) => c.field)).toEqual(['roleRef.kind', 'roleRef.name']);
+        const wrongKind = await expectStatus(
+          rbac.createClusterRoleBinding({
+            body: {
+              metadata: { name: `${clusterRole}-x` },
+              roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+            },
+          }),
+          422,
+          'Invalid',
+        );
+        expect(wrongKind.message).toContain('roleRef.kind: Unsupported value: "Role"');
+        await rbac.createNamespacedRoleBinding({
+          namespace: ns,
+          body: {
+            metadata: { name: 'fixed' },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+          },
+        });
+        const changed = await expectStatus(
+          rbac.patchNamespacedRoleBinding(
+            { name: 'fixed', namespace: ns, body: { roleRef: { kind: 'ClusterRole', name: 'view' } } },
+            merge,
+          ),
+          422,
+          'Invalid',
+        );
+        expect(changed.details?.causes?.map((c) => c.field)).toEqual(['roleRef']);
+        expect(changed.message).toContain('cannot change roleRef');
+      });
+
+      it('defaults a NetworkPolicy and validates its ports and peers', async () => {
+        const policy = await net.createNamespacedNetworkPolicy({
+          namespace: ns,
+          body: {
+            metadata: { name: 'db' },
+            spec: {
+              podSelector: { matchLabels: { app: 'db' } },
+              ingress: [
+                { _from: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 5432 }] },
+              ],
+            },
+          },
+        });
+        expect(policy.spec?.policyTypes).toEqual(['Ingress']);
+        expect(policy.spec?.ingress?.[0]?.ports).toEqual([{ port: 5432, protocol: 'TCP' }]);
+        const bad = await expectStatus(
+          net.createNamespacedNetworkPolicy({
+            namespace: ns,
+            body: {
+              metadata: { name: 'bad' },
+              spec: {
+                podSelector: {},
+                ingress: [{ _from: [{}], ports: [{ port: 70000 }] }],
+                egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['192.168.0.0/16'] } }] }],
+              },
+            },
+          }),
+          422,
+          'Invalid',
+        );
+        expect(bad.details?.causes?.map((c) => c.field)).toEqual([
+          'spec.ingress[0].ports[0].port',
+          'spec.ingress[0].from[0]',
+          'spec.egress[0].to[0].ipBlock.except[0]',
+        ]);
+      });
     });
 
     describe('custom resources', () => {

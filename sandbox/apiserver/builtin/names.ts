@@ -32,9 +32,11 @@ export function validateName(field: string, name: string, rule: NameRule): Statu
         ];
       return [];
     case 'path':
-      if (name === '.' || name === '..' || name.includes('/') || name.includes('%'))
-        return [fieldErrors.invalid(field, name, `may not be '.' or '..' and may not contain '/' or '%'`)];
-      return [];
+      // path.IsValidPathSegmentName
+      if (name === '.' || name === '..') return [fieldErrors.invalid(field, name, `may not be '${name}'`)];
+      return ['/', '%']
+        .filter((c) => name.includes(c))
+        .map((c) => fieldErrors.invalid(field, name, `may not contain '${c}'`));
     default:
       if (name.length > 253) return [fieldErrors.invalid(field, name, 'must be no more than 253 characters')];
       if (!DNS1123_SUBDOMAIN.test(name))

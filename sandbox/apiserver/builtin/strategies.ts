@@ -2,7 +2,9 @@
 // change, after the strategies in kube-apiserver's registry packages.
 import { errors, fieldErrors, type StatusCause } from '../errors.ts';
 import { type NameRule, validateAnnotations, validateLabels, validateName } from './names.ts';
+import { networkPolicyStrategy } from './network-policy.ts';
 import { defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.ts';
+import { rbacStrategies } from './rbac.ts';
 
 export interface StrategyContext {
   allocateClusterIP(): string;
@@ -431,6 +433,8 @@ export const strategies: Record<string, Strategy> = {
       return out;
     },
   },
+  'networking.k8s.io/networkpolicies': networkPolicyStrategy,
+  ...rbacStrategies,
 };
 
 function validateDataKeys(field: string, data: unknown): StatusCause[] {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { deepClone, deepEqual, goFloatString, goJson, goNumberString, setOwn } from './json-value.ts';
+import {
+  deepClone,
+  deepEqual,
+  goFloatString,
+  goJson,
+  goNumberString,
+  sameJson,
+  setOwn,
+} from './json-value.ts';
 
 describe('json-value helpers', () => {
   it('print floats as Go’s %v does', () => {
@@ -21,6 +29,10 @@ describe('json-value helpers', () => {
     const v = { a: [1, { b: null }], c: 'x' };
     expect(deepEqual(v, { c: 'x', a: [1, { b: null }] })).toBe(true);
     expect(deepEqual(v, { c: 'x', a: [1, {}] })).toBe(false);
+    // sameJson compares what JSON.stringify would write: undefined-valued keys are absent.
+    expect(sameJson({ ...v, d: undefined }, { c: 'x', a: [1, { b: null }] })).toBe(true);
+    expect(sameJson(v, { c: 'x', a: [1, { b: null }], d: 0 })).toBe(false);
+    expect(sameJson([1, 2], [2, 1])).toBe(false);
     const copy = deepClone(v);
     expect(copy).toEqual(v);
     expect(copy.a).not.toBe(v.a);

@@ -27,6 +27,28 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * Whether two values serialise to the same JSON up to the order of object keys: keys whose value
+ * is undefined count as absent, as JSON.stringify drops them.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (!isObject(a) || !isObject(b)) return false;
+  let count = 0;
+  for (const k in a) {
+    if (a[k] === undefined) continue;
+    count++;
+    if (!Object.hasOwn(b, k) || !sameJson(a[k], b[k])) return false;
+  }
+  for (const k in b) if (b[k] !== undefined) count--;
+  return count === 0;
+}
+
+/**
  * Sets an own property, also when the key is "__proto__" (which plain assignment would turn into
  * a prototype change): request bodies are untrusted JSON.
  */

@@ -9,6 +9,7 @@ import {
   type ManagedFieldsEntry,
   type Managers,
   managerIdentifier,
+  revertManagedFieldsTimestamps,
   updateManagedFields,
 } from './managed-fields.ts';
 import { compare, toFieldSet } from './typed-value.ts';
@@ -355,5 +356,54 @@ describe('typed walks', () => {
         },
       },
     });
+  });
+});
+
+describe('revertManagedFieldsTimestamps', () => {
+  const entry = (manager: string, time: string, fields: Record<string, unknown> = { 'f:data': {} }) => ({
+    manager,
+    operation: 'Apply' as const,
+    apiVersion: 'v1',
+    time,
+    fieldsType: 'FieldsV1',
+    fieldsV1: fields,
+  });
+  const object = (data: Record<string, string>, entries: ManagedFieldsEntry[]) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c', namespace: 'ns', managedFields: entries },
+    data,
+  });
+  const OLD = '2025-01-02T03:04:05Z';
+  const NEW = '2025-01-02T04:00:00Z';
+
+  it('keeps the stored times when nothing else changed, whatever the order of entries or keys', () => {
+    const stored = object({ a: '1' }, [
+      entry('helm', OLD),
+      entry('kubectl', OLD, { 'f:data': { 'f:b': {} } }),
+    ]);
+    const updated = {
+      data: { a: '1' },
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: {
+        namespace: 'ns',
+        name: 'c',
+        managedFields: [entry('kubectl', OLD, { 'f:data': { 'f:b': {} } }), entry('helm', NEW)],
+      },
+    };
+    expect(revertManagedFieldsTimestamps(updated, stored)).toEqual(stored);
+  });
+
+  it('keeps the new times when the object, the fields owned or the managers changed', () => {
+    const stored = object({ a: '1' }, [entry('helm', OLD)]);
+    const changedData = object({ a: '2' }, [entry('helm', NEW)]);
+    expect(revertManagedFieldsTimestamps(changedData, stored)).toBe(changedData);
+    const changedFields = object({ a: '1' }, [entry('helm', NEW, { 'f:data': { 'f:a': {} } })]);
+    expect(revertManagedFieldsTimestamps(changedFields, stored)).toBe(changedFields);
+    const newManager = object({ a: '1' }, [entry('helm', OLD), entry('other', NEW)]);
+    expect(revertManagedFieldsTimestamps(newManager, stored)).toBe(newManager);
+    const untracked = object({ a: '1' }, []);
+    expect(revertManagedFieldsTimestamps(untracked, stored)).toBe(untracked);
   });
 });

@@ -4,7 +4,7 @@
 // are kept, and object-identity fields are never owned.
 
 import { FieldSet, type Path } from './field-set.ts';
-import { deepClone, isObject } from './json-value.ts';
+import { deepClone, deepEqual, isObject, sameJson } from './json-value.ts';
 import { compare, TypedValueError, zeroValue } from './typed-value.ts';
 import type { TypeNode } from './types.ts';
 
@@ -348,6 +348,44 @@ export function updateManagedFields<T>(live: T | undefined, updated: T, opts: Fi
     if (e instanceof TypedValueError) return newObj;
     throw e;
   }
+}
+
+/**
+ * IgnoreManagedFieldsTimestampsTransformer: when a write changes nothing but the times in
+ * metadata.managedFields (an apply or update that restates what is stored, perhaps before
+ * defaulting made it equal), the stored times are kept, so that the write is no change at all and
+ * the resourceVersion stays. Entries are matched by manager identity rather than position, since
+ * encoding orders them by time. Returns `updated` with the stored managedFields, or `updated` itself.
+ */
+export function revertManagedFieldsTimestamps<T>(updated: T, stored: unknown): T {
+  const next = metadataOf(updated)?.managedFields;
+  const prev = metadataOf(stored)?.managedFields;
+  if (!Array.isArray(next) || !Array.isArray(prev) || next.length !== prev.length || next.length === 0)
+    return updated;
+  const withoutTime = (entries: unknown[]) => {
+    const byId = new Map<string, unknown>();
+    for (const e of entries) {
+      if (!isObject(e)) return undefined;
+      const { time: _t, ...rest } = e as ManagedFieldsEntry;
+      byId.set(
+        managerIdentifier({
+          ...rest,
+          operation: rest.operation ?? 'Update',
+          manager: rest.manager ?? '',
+          apiVersion: rest.apiVersion ?? '',
+        }),
+        rest,
+      );
+    }
+    return byId.size === entries.length ? byId : undefined;
+  };
+  const a = withoutTime(next);
+  const b = withoutTime(prev);
+  if (!a || !b) return updated;
+  for (const [id, entry] of a) if (!deepEqual(entry, b.get(id))) return updated;
+  const candidate = deepClone(updated) as Record<string, unknown>;
+  (candidate.metadata as Record<string, unknown>).managedFields = deepClone(prev);
+  return sameJson(candidate, stored) ? (candidate as T) : updated;
 }
 
 export { BEFORE_FIRST_APPLY, STRIPPED as strippedFields };

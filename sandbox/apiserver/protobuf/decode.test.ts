@@ -334,6 +334,38 @@ describe('special apimachinery types', () => {
     ]);
   });
 
+  it('decodes a NetworkPolicy as typed clients send it, the empty podSelector included', () => {
+    const policy = decode('networking.k8s.io/v1', 'NetworkPolicy', (w) =>
+      w.message(1, named('db')).message(2, (spec) =>
+        spec
+          .message(1, () => {})
+          .message(2, (rule) =>
+            rule
+              .message(1, (port) => port.message(2, (p) => p.varint(1, 0).varint(2, 5432)).varint(3, 5440))
+              .message(2, (peer) =>
+                peer.message(3, (block) => block.string(1, '10.0.0.0/8').string(2, '10.1.0.0/16')),
+              ),
+          )
+          .string(4, 'Ingress'),
+      ),
+    );
+    expect(policy).toEqual({
+      kind: 'NetworkPolicy',
+      apiVersion: 'networking.k8s.io/v1',
+      metadata: { name: 'db', creationTimestamp: null },
+      spec: {
+        podSelector: {},
+        ingress: [
+          {
+            ports: [{ port: 5432, endPort: 5440 }],
+            from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }],
+          },
+        ],
+        policyTypes: ['Ingress'],
+      },
+    });
+  });
+
   it('parses the JSON carried by managed fields', () => {
     const obj = decode('v1', 'ConfigMap', (w) =>
       w.message(1, (m) =>

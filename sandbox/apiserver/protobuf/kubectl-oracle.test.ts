@@ -120,6 +120,51 @@ const CASES: Case[] = [
     protobuf: true,
   },
   {
+    name: 'create role with verbs, resources of two groups and a resource name',
+    args: [
+      'create',
+      'role',
+      'reader',
+      '--verb=get,list,watch',
+      '--resource=pods,deployments.apps',
+      '--resource-name=web',
+    ],
+    protobuf: true,
+  },
+  {
+    name: 'create clusterrole with a non-resource URL',
+    args: ['create', 'clusterrole', 'metrics', '--verb=get', '--non-resource-url=/metrics'],
+    protobuf: true,
+  },
+  {
+    name: 'create clusterrole with an aggregation rule',
+    args: [
+      'create',
+      'clusterrole',
+      'monitoring',
+      '--aggregation-rule=rbac.example.com/aggregate-to-monitoring=true',
+    ],
+    protobuf: true,
+  },
+  {
+    name: 'create rolebinding for a user, a group and a service account',
+    args: [
+      'create',
+      'rolebinding',
+      'readers',
+      '--role=reader',
+      '--user=alice',
+      '--group=devs',
+      '--serviceaccount=default:robot',
+    ],
+    protobuf: true,
+  },
+  {
+    name: 'create clusterrolebinding to a service account',
+    args: ['create', 'clusterrolebinding', 'metrics', '--clusterrole=metrics', '--serviceaccount=ops:prom'],
+    protobuf: true,
+  },
+  {
     name: 'run a pod with env, labels, a port and a command',
     args: [
       'run',

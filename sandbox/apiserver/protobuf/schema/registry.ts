@@ -6,7 +6,9 @@ import { coreV1 } from './core-v1.ts';
 import { discoveryV1 } from './discovery-v1.ts';
 import { isScalar, isSpecial, type MessageSpec } from './dsl.ts';
 import { metaV1 } from './meta-v1.ts';
+import { networkingV1 } from './networking-v1.ts';
 import { policyV1 } from './policy-v1.ts';
+import { rbacV1 } from './rbac-v1.ts';
 
 function buildRegistry(): ReadonlyMap<string, MessageSpec> {
   const all = new Map<string, MessageSpec>();
@@ -18,6 +20,8 @@ function buildRegistry(): ReadonlyMap<string, MessageSpec> {
     ...coordinationV1,
     ...discoveryV1,
     ...autoscalingV1,
+    ...rbacV1,
+    ...networkingV1,
   ]) {
     if (all.has(spec.name)) throw new Error(`protobuf schema: ${spec.name} is defined twice`);
     all.set(spec.name, spec);
@@ -61,6 +65,11 @@ const KINDS = new Map<string, string>(
     'coordination.k8s.io/v1/Lease': 'coordination/v1.Lease',
     'discovery.k8s.io/v1/EndpointSlice': 'discovery/v1.EndpointSlice',
     'autoscaling/v1/Scale': 'autoscaling/v1.Scale',
+    'rbac.authorization.k8s.io/v1/Role': 'rbac/v1.Role',
+    'rbac.authorization.k8s.io/v1/ClusterRole': 'rbac/v1.ClusterRole',
+    'rbac.authorization.k8s.io/v1/RoleBinding': 'rbac/v1.RoleBinding',
+    'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'rbac/v1.ClusterRoleBinding',
+    'networking.k8s.io/v1/NetworkPolicy': 'networking/v1.NetworkPolicy',
   }),
 );
 

@@ -59,6 +59,15 @@ const GROUPS: Record<string, ResourceDef[]> = {
   ],
   'coordination.k8s.io/v1': [{ name: 'leases', kind: 'Lease', namespaced: true }],
   'discovery.k8s.io/v1': [{ name: 'endpointslices', kind: 'EndpointSlice', namespaced: true }],
+  'networking.k8s.io/v1': [
+    { name: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
+  ],
+  'rbac.authorization.k8s.io/v1': [
+    { name: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false },
+    { name: 'clusterroles', kind: 'ClusterRole', namespaced: false },
+    { name: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+    { name: 'roles', kind: 'Role', namespaced: true },
+  ],
 };
 
 function resourceList(groupVersion: string): unknown {
