@@ -568,13 +568,14 @@ describe('process kubelet', () => {
     const pid = pidOf(pod, 'app')!;
     const started = Date.now();
     await cluster.core.deleteNamespacedPod({ name: 'stubborn', namespace: ns, gracePeriodSeconds: 0 });
-    await waitFor('process killed', () => !processAlive(pid), 5000);
+    await waitFor('process killed', () => !processAlive(pid), 15_000);
     await waitFor(
       'pod object removed',
       async () => (await readPod(cluster.core, ns, 'stubborn')) === undefined,
-      5000,
+      15_000,
     );
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Killed at once: well before the 30 s default grace period a TERM-ignoring process would get.
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('recovers after a restart: kills orphans, restarts lost containers with restartCount bumped, same address', async () => {
