@@ -24,7 +24,8 @@ describe('Downstream', () => {
   let faults: FaultController;
 
   const settings = (overrides: Partial<DownstreamSettings> = {}): DownstreamSettings => ({
-    timeoutMs: 300,
+    // Generous: a loaded CI machine must not turn a slow answer into a timeout and a retry.
+    timeoutMs: 2000,
     retries: 2,
     retryBaseMs: 5,
     retryMaxMs: 20,
@@ -113,7 +114,7 @@ describe('Downstream', () => {
   });
 
   it('adds the latency of a dependencySlowness fault, which can push a call past its timeout', async () => {
-    faults.activate({ kind: 'dependencySlowness', dependency: 'inventory', delayMs: 500, jitterMs: 0 });
+    faults.activate({ kind: 'dependencySlowness', dependency: 'inventory', delayMs: 4000, jitterMs: 0 });
     await expect(client({ retries: 0 }).call({ path: '/x' })).rejects.toMatchObject({ kind: 'timeout' });
     expect(hits).toHaveLength(0);
     await faults.clearAll();

@@ -7,6 +7,7 @@ import {
   DiscoveryV1Api,
   type KubeConfig,
   PatchStrategy,
+  PolicyV1Api,
   setHeaderOptions,
   type V1Deployment,
   type V1EndpointSlice,
@@ -14,6 +15,7 @@ import {
   type V1Namespace,
   type V1Node,
   type V1Pod,
+  type V1PodDisruptionBudget,
   type V1ReplicaSet,
   type V1Service,
 } from '@kubernetes/client-node';
@@ -29,6 +31,7 @@ export class Clients {
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
   readonly discovery: DiscoveryV1Api;
+  readonly policy: PolicyV1Api;
   readonly dynamic: DynamicClient;
   readonly informers: InformerFactory;
 
@@ -39,6 +42,7 @@ export class Clients {
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.discovery = kc.makeApiClient(DiscoveryV1Api);
+    this.policy = kc.makeApiClient(PolicyV1Api);
     this.dynamic = kc.makeApiClient(DynamicClient);
     this.informers = new InformerFactory(kc, { logger });
   }
@@ -112,6 +116,15 @@ export class Clients {
       path: '/apis/apps/v1/replicasets',
       list: () => this.apps.listReplicaSetForAllNamespaces(),
       typeName: 'V1ReplicaSet',
+    });
+  }
+
+  podDisruptionBudgets(): ResilientInformer<V1PodDisruptionBudget> {
+    return this.informers.informer({
+      name: 'poddisruptionbudgets',
+      path: '/apis/policy/v1/poddisruptionbudgets',
+      list: () => this.policy.listPodDisruptionBudgetForAllNamespaces(),
+      typeName: 'V1PodDisruptionBudget',
     });
   }
 }

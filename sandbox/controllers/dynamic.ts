@@ -110,6 +110,24 @@ export class DynamicClient extends KubernetesObjectApi {
     return this.send(HttpMethod.GET, resourcePath(r, namespace, name));
   }
 
+  /** A subresource of one object, e.g. "scale". */
+  getSubresourceRaw(
+    r: ApiResource,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+  ): Promise<KubernetesObject> {
+    return this.send(
+      HttpMethod.GET,
+      `${resourcePath(r, namespace, name)}/${encodeURIComponent(subresource)}`,
+    );
+  }
+
+  /** Discovery's resource list of one group-version, subresources ("deployments/scale") included. */
+  serverResources(group: string, version: string): Promise<V1APIResourceList> {
+    return this.send(HttpMethod.GET, group ? `/apis/${group}/${version}` : `/api/${version}`);
+  }
+
   deleteRaw(
     r: ApiResource,
     namespace: string | undefined,

@@ -1,13 +1,14 @@
 // The sandbox's built-in controllers, started together against an API server: deployments,
-// replica sets, the scheduler, endpoints and endpoint slices, the garbage collector and the
-// namespace controller. They share one set of informers and talk to the server only over HTTP
-// through @kubernetes/client-node.
+// replica sets, the scheduler, endpoints and endpoint slices, disruption budgets, the garbage
+// collector and the namespace controller. They share one set of informers and talk to the server
+// only over HTTP through @kubernetes/client-node.
 
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
 import { Clients } from './clients.ts';
 import type { Controller } from './controller.ts';
 import { DeploymentController } from './deployment-controller.ts';
+import { DisruptionController } from './disruption-controller.ts';
 import { EndpointSliceController, EndpointsController } from './endpoints-controller.ts';
 import { EventRecorder } from './events.ts';
 import { GarbageCollector } from './garbage-collector.ts';
@@ -46,6 +47,8 @@ export async function startControllers(
   const recorder = new EventRecorder(clients.core, 'deployment-controller', logger);
   const rsRecorder = new EventRecorder(clients.core, 'replicaset-controller', logger);
   const schedRecorder = new EventRecorder(clients.core, SCHEDULER_NAME, logger);
+  // kube-controller-manager's disruption controller reports as "controllermanager".
+  const pdbRecorder = new EventRecorder(clients.core, 'controllermanager', logger);
   const base = { logger, workers, resyncMs };
 
   const deployments = new DeploymentController(clients, recorder, base);
@@ -56,6 +59,7 @@ export async function startControllers(
   const slices = new EndpointSliceController(clients, base);
   const gc = new GarbageCollector(clients, base);
   const namespaces = new NamespaceController(clients, { ...base, discovery: gc.discovery });
+  const disruption = new DisruptionController(clients, pdbRecorder, { ...base, discovery: gc.discovery });
   const controllers: Controller[] = [
     deployments.controller,
     replicaSets.controller,
@@ -63,12 +67,13 @@ export async function startControllers(
     endpoints.controller,
     slices.controller,
     namespaces.controller,
+    disruption.controller,
   ];
 
   const stop = async () => {
     await clients.informers.stop();
     await Promise.all([...controllers.map((c) => c.stop()), gc.stop()]);
-    await Promise.all([recorder, rsRecorder, schedRecorder].map((r) => r.flush()));
+    await Promise.all([recorder, rsRecorder, schedRecorder, pdbRecorder].map((r) => r.flush()));
   };
 
   try {

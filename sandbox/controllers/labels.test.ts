@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Expectations } from './expectations.ts';
-import { isEmptySelector, mapSelectorMatches, selectorMatches } from './labels.ts';
+import { formatLabelSelector, isEmptySelector, mapSelectorMatches, selectorMatches } from './labels.ts';
 
 describe('label selectors', () => {
   it('matchLabels and every matchExpressions operator', () => {
@@ -62,5 +62,23 @@ describe('controller expectations', () => {
     e.expectCreations('rs', 1);
     expect(e.satisfied('rs', Date.now() + 500)).toBe(false);
     expect(e.satisfied('rs', Date.now() + 1500)).toBe(true);
+  });
+});
+
+describe('formatLabelSelector', () => {
+  it('prints requirements sorted by key, as kubectl shows selectors', () => {
+    expect(
+      formatLabelSelector({
+        matchLabels: { tier: 'front', app: 'web' },
+        matchExpressions: [
+          { key: 'zone', operator: 'In', values: ['b', 'a'] },
+          { key: 'canary', operator: 'DoesNotExist' },
+          { key: 'env', operator: 'NotIn', values: ['dev'] },
+          { key: 'owner', operator: 'Exists' },
+        ],
+      }),
+    ).toBe('app=web,!canary,env notin (dev),owner,tier=front,zone in (a,b)');
+    expect(formatLabelSelector({})).toBe('<none>');
+    expect(formatLabelSelector(undefined)).toBe('<none>');
   });
 });

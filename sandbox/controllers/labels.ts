@@ -68,3 +68,29 @@ export function labelsEqual(a: Labels, b: Labels): boolean {
   if (ea.length !== Object.keys(b ?? {}).length) return false;
   return ea.every(([k, v]) => b?.[k] === v);
 }
+
+/** metav1.FormatLabelSelector: "app=web,tier in (a,b),!canary", or "<none>" when it selects nothing. */
+export function formatLabelSelector(selector: V1LabelSelector | undefined): string {
+  if (!selector) return '<none>';
+  const parts: Array<[string, string]> = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => [
+    k,
+    `${k}=${v}`,
+  ]);
+  for (const e of selector.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    const text =
+      e.operator === 'In'
+        ? `${e.key} in (${values})`
+        : e.operator === 'NotIn'
+          ? `${e.key} notin (${values})`
+          : e.operator === 'Exists'
+            ? e.key
+            : e.operator === 'DoesNotExist'
+              ? `!${e.key}`
+              : `${e.key} ${e.operator} (${values})`;
+    parts.push([e.key, text]);
+  }
+  // Requirements print sorted by key, as labels.Selector.String() does.
+  parts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return parts.map(([, t]) => t).join(',') || '<none>';
+}
