@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
+import { homeostatNabDetector } from '../predictor/anomaly/index.ts';
 import {
   type AnomalyDetector,
   loadDetectorResults,
@@ -34,6 +35,7 @@ import { type BenchRow, machine, printAndSave } from './report.ts';
 /** Detector functions --run can name. Add Homeostat's detector here once it exists. */
 const DETECTORS: Record<string, AnomalyDetector> = {
   null: nullDetector,
+  homeostat: homeostatNabDetector,
 };
 
 /** What a detector must reach, per profile: the published numbers for numenta, issue 6's targets for ours. */

@@ -1,0 +1,12 @@
+// Public surface of Homeostat's streaming anomaly detector.
+
+export { detectAnomalies, homeostatNabDetector } from './batch.ts';
+export {
+  AnomalyDetector,
+  DEFAULT_DETECTOR_OPTIONS,
+  type DetectorOptions,
+  type ScoreParts,
+} from './detector.ts';
+export { SurpriseLikelihood, type SurpriseLikelihoodOptions } from './surprise-likelihood.ts';
+export { logNormalTail, rarityScore } from './tail-probability.ts';
+export { WindowStats } from './window-stats.ts';
