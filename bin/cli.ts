@@ -1,5 +1,6 @@
 // The homeostat command line.
 import { Command } from 'commander';
+import { haltCommand, operatorCommand, resumeCommand } from '../operator/cli.ts';
 import { loadgenCommand } from '../sample-services/loadgen/cli.ts';
 import { sandboxCommand } from '../sandbox/cli.ts';
 import { startExtras } from './start-extras.ts';
@@ -9,5 +10,8 @@ const program = new Command('homeostat')
   .showHelpAfterError();
 program.addCommand(sandboxCommand({ afterStart: startExtras }));
 program.addCommand(loadgenCommand());
+program.addCommand(operatorCommand());
+program.addCommand(haltCommand());
+program.addCommand(resumeCommand());
 
 await program.parseAsync(process.argv);

@@ -98,11 +98,12 @@ describe('RBAC', () => {
     );
   });
 
-  it('lets the operator hold only its own Lease, only in the release namespace', () => {
+  it('lets the operator hold only its own Lease and read the halt, only in the release namespace', () => {
     const lease = role('Role', 'homeostat-operator-leader-election');
     expect(lease.metadata.namespace).toBe('homeostat-system');
     expect(grants(lease.rules)).toEqual(
       [
+        ...perm('core', ['configmaps'], ['get', 'list', 'watch']),
         'coordination.k8s.io/leases create',
         'coordination.k8s.io/leases get [homeostat-operator]',
         'coordination.k8s.io/leases patch [homeostat-operator]',
