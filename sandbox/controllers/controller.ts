@@ -4,8 +4,8 @@
 // every key the controller knows about, to catch anything an event did not.
 
 import type { Logger } from 'pino';
+import { ExponentialFailureRateLimiter, WorkQueue } from '../../kube/index.ts';
 import { errorMessage } from './errors.ts';
-import { ExponentialBackoffRateLimiter, WorkQueue } from './workqueue.ts';
 
 export interface ReconcileResult {
   /** Reconcile this key again after this many milliseconds (on success). */
@@ -42,7 +42,7 @@ export class Controller {
     this.log = opts.logger.child({ controller: opts.name });
     this.queue = new WorkQueue<string>({
       name: opts.name,
-      rateLimiter: new ExponentialBackoffRateLimiter<string>(
+      rateLimiter: new ExponentialFailureRateLimiter<string>(
         opts.backoffBaseMs ?? 5,
         opts.backoffMaxMs ?? 30_000,
       ),

@@ -94,4 +94,3 @@ export { type ApiResource, DynamicClient } from './dynamic.ts';
 export { computePodTemplateHash } from './hash.ts';
 export { type EventHandlers, InformerFactory, objectKey, ResilientInformer, splitKey } from './informer.ts';
 export { VIRTUAL_ANNOTATION, VIRTUAL_TAINT_KEY } from './scheduling.ts';
-export { ExponentialBackoffRateLimiter, type RateLimiter, WorkQueue } from './workqueue.ts';
