@@ -105,6 +105,12 @@ describe('podPhase', () => {
     ).toBe('Pending');
   });
 
+  it('stays Running while a sidecar is still being stopped after the main containers finished', () => {
+    const p = pod('Never', ['app'], [{ name: 'proxy', sidecar: true }]);
+    expect(podPhase(p, snap([exited('app', 0)], [running('proxy')]))).toBe('Running');
+    expect(podPhase(p, snap([exited('app', 0)], [exited('proxy', 143)], true))).toBe('Succeeded');
+  });
+
   it('is final once the pod is terminal, whatever the policy', () => {
     expect(podPhase(pod('Always', ['a']), snap([exited('a', 143)], [], true))).toBe('Failed');
     expect(podPhase(pod('Always', ['a']), snap([exited('a', 0)], [], true))).toBe('Succeeded');

@@ -153,6 +153,11 @@ export function podPhase(
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
     if (snap.terminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
+    // The kubelet keeps a pod out of a terminal phase while any of its containers could still be
+    // running (CouldHaveRunningContainers): sidecars are stopped after the main containers finish.
+    if (restartPolicy !== 'Always' && snap.initContainers.some((c) => c.state.kind === 'running')) {
+      return 'Running';
+    }
     if (restartPolicy === 'Always') return 'Running';
     if (stopped === succeeded) return 'Succeeded';
     if (restartPolicy === 'Never') return 'Failed';
