@@ -127,7 +127,8 @@ async function main() {
       dataDir,
       '--port',
       String(port),
-      '--no-fleet',
+      // The sandbox alone: the operator (in `npm start` it runs in this process) has its own bench.
+      '--no-homeostat',
       '--no-prometheus',
     ],
     {

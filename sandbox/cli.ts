@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError } from 'commander';
+import { tuneHeapForSandbox } from './heap-tuning.ts';
 import { type Sandbox, startSandbox } from './sandbox.ts';
 
 export const DEFAULT_DATA_DIR = '.data/sandbox';
@@ -80,6 +81,10 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
     )
     .option('--no-prometheus', 'do not start Prometheus even when it is installed')
     .option('--no-fleet', 'do not deploy the bundled microservice fleet and its background load')
+    .option(
+      '--no-homeostat',
+      'run the sandbox alone: no fleet, CRDs, operator, chaos engine or dashboard (for benchmarks and other operators)',
+    )
     .action(async (o) => {
       const existing = readState(o.dataDir);
       if (existing && alive(existing.pid)) {
@@ -89,6 +94,7 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
         process.exitCode = 1;
         return;
       }
+      tuneHeapForSandbox();
       const sb = await startSandbox({
         dataDir: o.dataDir,
         port: o.port,
@@ -107,11 +113,12 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
       writeFileSync(stateFile(o.dataDir), JSON.stringify(state, null, 2));
       let extras: StartedExtras | undefined;
       try {
-        extras = await hooks.afterStart?.({
-          sandbox: sb,
-          dataDir: resolve(o.dataDir),
-          fleet: o.fleet !== false,
-        });
+        if (o.homeostat !== false)
+          extras = await hooks.afterStart?.({
+            sandbox: sb,
+            dataDir: resolve(o.dataDir),
+            fleet: o.fleet !== false,
+          });
       } catch (e) {
         console.error(`Could not start everything on the sandbox: ${(e as Error).message}`);
         await sb.stop();

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { type ApiServer, startApiServer } from './apiserver/index.ts';
 import { type ComponentOptions, type RunningComponents, startComponents } from './components.ts';
 import type { WorkerInput, WorkerMessage } from './components-worker.ts';
+import { COMPONENTS_WORKER_LIMITS } from './heap-tuning.ts';
 import { DEFAULT_IMAGE_REGISTRY_FILE } from './kubelet/index.ts';
 import { findPrometheus, startPrometheus } from './prometheus.ts';
 import { sandboxLogger, sandboxLogLevel } from './sandbox-logger.ts';
@@ -59,7 +60,10 @@ async function startComponentsWorker(
     logFile,
     logLevel: sandboxLogLevel(),
   };
-  const worker = new Worker(new URL('./components-worker-entry.mjs', import.meta.url), { workerData: input });
+  const worker = new Worker(new URL('./components-worker-entry.mjs', import.meta.url), {
+    workerData: input,
+    resourceLimits: COMPONENTS_WORKER_LIMITS,
+  });
   const next = () =>
     new Promise<WorkerMessage>((resolve, reject) => {
       const onMessage = (m: WorkerMessage) => {

@@ -1,8 +1,9 @@
 // pods/eviction: a delete that respects PodDisruptionBudgets, as the Eviction API does.
-import { errors } from './errors.ts';
-import type { ResourceDescriptor } from './resources.ts';
+import { ApiError, errors } from './errors.ts';
+import { builtinResources, type ResourceDescriptor } from './resources.ts';
 import type { Rest, WriteOptions } from './rest.ts';
 import { labelSelectorMatcher } from './selectors-adapter.ts';
+import type { Stored } from './store.ts';
 
 function isReady(pod: any): boolean {
   return (
@@ -11,49 +12,38 @@ function isReady(pod: any): boolean {
   );
 }
 
-function resolve(v: unknown, total: number, roundUp: boolean): number {
-  if (typeof v === 'number') return v;
-  const pct = Number.parseInt(String(v), 10);
-  const x = (pct * total) / 100;
-  return roundUp ? Math.ceil(x) : Math.floor(x);
+/** The most evictions the disruption controller may not yet have confirmed, as kube-apiserver allows. */
+const MAX_DISRUPTED_PODS = 2000;
+
+let pdbDescriptor: ResourceDescriptor | undefined;
+function pdbDesc(): ResourceDescriptor {
+  pdbDescriptor ??= builtinResources().find(
+    (d) => d.group === 'policy' && d.plural === 'poddisruptionbudgets',
+  );
+  return pdbDescriptor!;
 }
 
-export interface BudgetCheck {
-  pdb: string;
-  healthy: number;
-  desiredHealthy: number;
-  allowed: number;
+function budgetCause(message: string) {
+  return { reason: 'DisruptionBudget', message, field: '' };
 }
 
-/** Budgets that select the pod, with what each allows right now. */
-export function budgetsFor(rest: Rest, pod: any): BudgetCheck[] {
-  const ns = pod.metadata.namespace;
-  const out: BudgetCheck[] = [];
-  for (const s of rest.store.list('policy/poddisruptionbudgets', ns)) {
-    const pdb = s.obj;
-    const match = labelSelectorMatcher(pdb.spec?.selector ?? {});
-    if (!match(pod.metadata.labels ?? {})) continue;
-    const pods = rest.store
-      .list('/pods', ns)
-      .filter((p) => match(p.view.metadata.labels ?? {}))
-      .map((p) => p.obj);
-    const expected = pods.filter((p) => !p.metadata.deletionTimestamp).length;
-    const healthy = pods.filter(isReady).length;
-    let desired: number;
-    if (pdb.spec?.minAvailable !== undefined) desired = resolve(pdb.spec.minAvailable, expected, true);
-    else if (pdb.spec?.maxUnavailable !== undefined)
-      desired = expected - resolve(pdb.spec.maxUnavailable, expected, true);
-    else desired = expected;
-    out.push({
-      pdb: pdb.metadata.name,
-      healthy,
-      desiredHealthy: desired,
-      allowed: Math.max(0, healthy - desired),
-    });
-  }
-  return out;
+function tooManyRequests(cause: string): ApiError {
+  return new ApiError(
+    429,
+    'TooManyRequests',
+    "Cannot evict pod as it would violate the pod's disruption budget.",
+    {
+      retryAfterSeconds: 10,
+      causes: [budgetCause(cause)],
+    },
+  );
 }
 
+/**
+ * Evicts a pod as kube-apiserver's eviction REST does: the budget's status (kept by the disruption
+ * controller) decides; an allowed eviction takes one disruption from it and records the pod in
+ * status.disruptedPods in the same step, so two evictions can never both spend the last one.
+ */
 export function evictPod(
   rest: Rest,
   podsDesc: ResourceDescriptor,
@@ -67,15 +57,16 @@ export function evictPod(
   const pod = rest.get(podsDesc, ns, name);
   const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
   if (!terminal && !pod.metadata.deletionTimestamp) {
-    const budgets = budgetsFor(rest, pod);
+    const budgets = rest.store
+      .list('policy/poddisruptionbudgets', ns)
+      .filter((s) =>
+        labelSelectorMatcher(s.view.spec?.selector ?? s.obj.spec?.selector ?? {})(pod.metadata.labels ?? {}),
+      );
     if (budgets.length > 1)
       throw errors.internal(
         'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
       );
-    const b = budgets[0];
-    // An unready pod may go while the budget is met: evicting it costs no availability.
-    if (b && (isReady(pod) ? b.allowed <= 0 : b.healthy < b.desiredHealthy))
-      throw errors.tooManyRequests(`Cannot evict pod as it would violate the pod's disruption budget.`, 10);
+    if (budgets.length === 1) spendDisruption(rest, budgets[0]!, pod, wo);
   }
   const opts = body?.deleteOptions ?? {};
   rest.delete(
@@ -88,5 +79,54 @@ export function evictPod(
       propagationPolicy: opts.propagationPolicy,
     },
     wo,
+  );
+}
+
+function spendDisruption(rest: Rest, stored: Stored, pod: any, wo: WriteOptions): void {
+  const pdb = stored.obj;
+  const name = pdb.metadata.name;
+  const status = pdb.status ?? {};
+  if (!isReady(pod)) {
+    // An unready pod costs no availability: it may go while the budget is met (IfHealthyBudget), or always.
+    if (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow') return;
+    if ((status.currentHealthy ?? 0) >= (status.desiredHealthy ?? 0) && (status.desiredHealthy ?? 0) > 0)
+      return;
+  }
+  if ((status.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1))
+    throw tooManyRequests(`The disruption budget ${name} is still being processed by the server.`);
+  const allowed = status.disruptionsAllowed ?? 0;
+  if (allowed < 0) throw errors.forbidden(`pdb disruptions allowed is negative`);
+  if (Object.keys(status.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS)
+    throw errors.forbidden('DisruptedPods map too big - too many evictions not confirmed by PDB controller');
+  if (allowed === 0)
+    throw tooManyRequests(
+      `The disruption budget ${name} needs ${status.desiredHealthy ?? 0} healthy pods and has ${status.currentHealthy ?? 0} currently`,
+    );
+  if (wo.dryRun) return;
+  const next = {
+    ...pdb,
+    status: {
+      ...status,
+      disruptionsAllowed: allowed - 1,
+      disruptedPods: { ...(status.disruptedPods ?? {}), [pod.metadata.name]: rest.now() },
+      conditions: (status.conditions ?? []).map((c: any) =>
+        c.type === 'DisruptionAllowed' && allowed - 1 === 0
+          ? {
+              ...c,
+              status: 'False',
+              reason: 'InsufficientPods',
+              message: '',
+              lastTransitionTime: c.status === 'False' ? c.lastTransitionTime : rest.now(),
+            }
+          : c,
+      ),
+    },
+  };
+  rest.commitUpdate(
+    pdbDesc(),
+    stored,
+    next,
+    { ...wo, fieldManager: wo.fieldManager ?? 'kube-apiserver' },
+    'status',
   );
 }

@@ -187,21 +187,44 @@ function sendJson(
 }
 
 /** Streams a list in batches: no giant string for ten thousand pods, and the first bytes leave at once. */
-function sendList(res: ServerResponse, head: string, items: Stored[], encode: (s: Stored) => string): void {
-  if (items.length <= 500) {
+/** Bytes of items joined into one write: small enough to stay out of V8's large-object space. */
+const LIST_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Streams a list in chunks, waiting for the socket to drain between them: a list of ten thousand
+ * pods is tens of megabytes, and building it whole (or queueing it all at once) keeps that much
+ * garbage alive per concurrent list.
+ */
+async function sendList(
+  res: ServerResponse,
+  head: string,
+  items: Stored[],
+  encode: (s: Stored) => string,
+): Promise<void> {
+  if (items.length <= 100) {
     sendJson(res, 200, `${head}${items.map(encode).join(',')}]}`);
     return;
   }
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-  res.write(head);
-  for (let i = 0; i < items.length; i += 500) {
-    const batch = items
-      .slice(i, i + 500)
-      .map(encode)
-      .join(',');
-    res.write(i === 0 ? batch : `,${batch}`);
+  let chunk = head;
+  for (let i = 0; i < items.length; i++) {
+    chunk += i === 0 ? encode(items[i]!) : `,${encode(items[i]!)}`;
+    if (chunk.length < LIST_CHUNK_CHARS) continue;
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+      if (res.destroyed) return;
+    }
+    chunk = '';
   }
-  res.end(']}');
+  res.end(`${chunk}]}`);
 }
 
 function sendError(ctx: HandlerContext, res: ServerResponse, e: unknown): void {
