@@ -33,6 +33,8 @@ export interface WriteOptions {
 
 export interface WriteResult {
   obj: any;
+  /** The version this write committed, when it stored one: its serialisation can be sent as it is. */
+  stored?: Stored;
   warnings: string[];
   /** HTTP status: 201 for creates, 200 for updates, 202 for deletions that are still in progress. */
   code: number;
@@ -200,10 +202,10 @@ export class Rest implements StrategyContext {
     }
     const rv = this.store.nextRv();
     md.resourceVersion = String(rv);
-    this.store.put(type, key, obj, rv);
+    const stored = this.store.put(type, key, obj, rv);
     if (desc.plural === 'namespaces' && desc.group === '') this.afterNamespaceCreated(md.name);
     if (desc.group === 'apiextensions.k8s.io') this.hooks.afterCrdWrite?.(obj);
-    return { obj: clone(obj), warnings, code: 201 };
+    return committed(stored, warnings, 201);
   }
 
   private generateName(desc: ResourceDescriptor, ns: string | undefined, prefix: string): string {
@@ -237,7 +239,7 @@ export class Rest implements StrategyContext {
   checkNamespaceOpen(ns: string): void {
     const nsObj = this.store.get('/namespaces', ns);
     if (!nsObj) throw namespaceErrors.missing(ns);
-    if (nsObj.obj.metadata.deletionTimestamp) throw namespaceErrors.terminating(ns);
+    if (nsObj.view.metadata.deletionTimestamp) throw namespaceErrors.terminating(ns);
   }
 
   /** Decoded request body → object with kind, apiVersion and namespace checked against the request. */
@@ -336,10 +338,10 @@ export class Rest implements StrategyContext {
 
     let obj: any;
     if (subresource === 'status') {
-      obj = clone(old);
+      obj = current.obj;
       obj.status = next.status;
     } else if (subresource === 'finalize') {
-      obj = clone(old);
+      obj = current.obj;
       obj.spec = { ...(obj.spec ?? {}), finalizers: next.spec?.finalizers ?? [] };
     } else {
       obj = next;
@@ -400,9 +402,9 @@ export class Rest implements StrategyContext {
       this.finalRemove(desc, key, obj, rv);
       return { obj: clone(obj), warnings, code: 200 };
     }
-    this.store.put(type, key, obj, rv);
+    const stored = this.store.put(type, key, obj, rv);
     if (desc.group === 'apiextensions.k8s.io' && !subresource) this.hooks.afterCrdWrite?.(obj);
-    return { obj: clone(obj), warnings, code: 200 };
+    return committed(stored, warnings, 200);
   }
 
   /** An object marked for deletion goes once no finalizer holds it and its grace period is over. */
@@ -449,7 +451,7 @@ export class Rest implements StrategyContext {
       }
     }
     if (!current) throw errors.notFound(desc.plural, desc.group, name);
-    const patched = applyPatch(patchType, desc, clone(current.obj), patchBody, opts, subresource);
+    const patched = applyPatch(patchType, desc, current.obj, patchBody, opts, subresource);
     if (!isObject(patched)) throw errors.badRequest('the patch produced something that is not an object');
     if (patched.metadata?.name !== undefined && patched.metadata.name !== name)
       throw invalid(desc, name, [
@@ -498,11 +500,11 @@ export class Rest implements StrategyContext {
       throw errors.invalid('Scale', 'autoscaling', name, [
         fieldErrors.invalid('spec.replicas', replicas, 'must be greater than or equal to 0'),
       ]);
-    const next = clone(current.obj);
+    const next = current.obj;
     setPath(next, desc.scale!.specReplicasPath, replicas);
     next.metadata.resourceVersion = scale.metadata?.resourceVersion || current.obj.metadata.resourceVersion;
     const res = this.commitUpdate(desc, current, next, opts);
-    return { ...res, obj: toScale(desc, res.obj) };
+    return { obj: toScale(desc, res.obj), warnings: res.warnings, code: res.code };
   }
 
   patchScale(
@@ -721,4 +723,16 @@ function decodeContinue(token: string): { rv: number; start: string } {
     // fall through
   }
   throw errors.badRequest(`invalid continue token: ${token.slice(0, 64)}`);
+}
+
+/** A committed write: the object is parsed from the stored serialisation only if a caller reads it. */
+function committed(stored: Stored, warnings: string[], code: number): WriteResult {
+  return {
+    get obj() {
+      return stored.obj;
+    },
+    stored,
+    warnings,
+    code,
+  };
 }

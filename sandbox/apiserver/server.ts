@@ -43,6 +43,7 @@ import {
   Rest,
   typeOf,
   type WriteOptions,
+  type WriteResult,
 } from './rest.ts';
 import { compileFieldSelector, compileLabelSelector } from './selectors-adapter.ts';
 import { type ChangeEvent, objectKey, Store, type Stored } from './store.ts';
@@ -333,6 +334,12 @@ function atVersion(desc: ResourceDescriptor, s: Stored): string {
   return s.view.apiVersion === want ? s.json : JSON.stringify({ ...s.obj, apiVersion: want });
 }
 
+/** A write's answer: the stored serialisation when there is one, with no second encoding. */
+function sendWritten(res: ServerResponse, desc: ResourceDescriptor, result: WriteResult): void {
+  const body = result.stored ? atVersion(desc, result.stored) : objAtVersion(desc, result.obj);
+  sendJson(res, result.code, body, 'application/json', result.warnings);
+}
+
 function objAtVersion(desc: ResourceDescriptor, obj: any): any {
   const want = apiVersionOf(desc);
   return obj.apiVersion === want ? obj : { ...obj, apiVersion: want };
@@ -437,7 +444,7 @@ async function handleResource(
       );
     const body = decodeObject(await readBody(req), req.headers['content-type']);
     const result = rest.create(desc, ns, body, wo);
-    return sendJson(res, result.code, objAtVersion(desc, result.obj), 'application/json', result.warnings);
+    return sendWritten(res, desc, result);
   }
 
   if (method === 'PUT') {
@@ -450,7 +457,7 @@ async function handleResource(
     if (r.subresource && r.subresource !== 'status' && r.subresource !== 'finalize')
       throw errors.methodNotAllowed(`PUT is not supported on ${r.subresource}`);
     const result = rest.update(desc, ns, r.name, body, wo, r.subresource);
-    return sendJson(res, result.code, objAtVersion(desc, result.obj), 'application/json', result.warnings);
+    return sendWritten(res, desc, result);
   }
 
   if (method === 'PATCH') {
@@ -464,7 +471,7 @@ async function handleResource(
     if (r.subresource && r.subresource !== 'status')
       throw errors.methodNotAllowed(`PATCH is not supported on ${r.subresource}`);
     const result = rest.patch(desc, ns, r.name, type, body, wo, r.subresource);
-    return sendJson(res, result.code, objAtVersion(desc, result.obj), 'application/json', result.warnings);
+    return sendWritten(res, desc, result);
   }
 
   if (method === 'DELETE') {
