@@ -9,6 +9,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { errorMessage, InformerFactory, KubeClient, LeaderElector } from '../kube/index.ts';
+import {
+  ConfigMapModelStore,
+  FileModelStore,
+  type ModelStore,
+  PredictorRegistry,
+  PrometheusHistory,
+} from '../predictor/index.ts';
 import { Actuator, prometheusActuatorMetrics, quarantineInfo } from './actuators/index.ts';
 import {
   DecisionEventRecorder,
@@ -20,7 +27,7 @@ import {
   VerificationScheduler,
 } from './decisions/index.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
-import { createMetricsSource, type MetricsSource } from './metrics/index.ts';
+import { createMetricsSource, type MetricsSource, PrometheusClient } from './metrics/index.ts';
 import {
   createOperatorMetrics,
   EventLoopWatch,
@@ -37,6 +44,7 @@ import {
   PolicyReconciler,
   QueryChecks,
   RecorderSink,
+  RegistryPredictions,
   sloVerificationCheck,
 } from './reconciler/index.ts';
 import { type OperatorServers, startOperatorServers } from './server/index.ts';
@@ -136,6 +144,13 @@ export async function startOperator(
           : {}),
       });
   const queryChecks = new QueryChecks(metricsSource);
+  // The predictor learns from Prometheus history, so it runs only where Prometheus does.
+  const predictorOn = options.predictor === 'auto' && options.prometheusUrl !== undefined;
+  const modelStore: ModelStore | undefined = !predictorOn
+    ? undefined
+    : options.modelStore === 'configmap'
+      ? new ConfigMapModelStore(client, options.namespace)
+      : new FileModelStore(options.modelStore);
   const actuator = new Actuator({
     client,
     metrics: prometheusActuatorMetrics(metrics.registry),
@@ -201,6 +216,9 @@ export async function startOperator(
       watchNamespaces: options.watchNamespaces.length ? options.watchNamespaces : 'all',
       leaderElection: options.leaderElect ? `${options.namespace}/${options.leaseName}` : 'off',
       metrics: options.prometheusUrl ? `prometheus ${redactUrl(options.prometheusUrl)}` : 'direct scrape',
+      predictor: predictorOn
+        ? `on, models in ${modelStore?.kind}, retrained "${options.predictorRetrain}"`
+        : 'off',
       health: servers.health.url,
       metricsUrl: `${servers.metrics.url}/metrics`,
     },
@@ -240,8 +258,19 @@ export async function startOperator(
       onVerified: publishVerifications(bus),
       logger: log,
     });
+    // Only the leader trains and predicts; a new leader starts from the stored models.
+    const registry =
+      predictorOn && options.prometheusUrl
+        ? new PredictorRegistry({
+            history: new PrometheusHistory({ client: new PrometheusClient({ url: options.prometheusUrl }) }),
+            ...(modelStore ? { store: modelStore } : {}),
+            retrainCron: options.predictorRetrain,
+            logger: log,
+          })
+        : undefined;
     try {
       await verifier.start();
+      registry?.start();
       const reconciler = new PolicyReconciler({
         caches,
         client,
@@ -259,6 +288,8 @@ export async function startOperator(
         evaluationIntervalMs: options.evaluationInterval,
         protectedNamespaces,
         metricsWindowSeconds,
+        ...(registry ? { predictions: new RegistryPredictions(registry, options.riskThreshold) } : {}),
+        engineOptions: { riskThreshold: options.riskThreshold },
       });
       const controller = new PolicyController({
         caches,
@@ -270,6 +301,7 @@ export async function startOperator(
       });
       await controller.runTerm(signal);
     } finally {
+      await registry?.stop();
       await verifier.stop();
       await decisionLog.close();
     }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from '../crds/index.ts';
 
@@ -108,6 +109,22 @@ export const OperatorOptionsSchema = z
     decisionLogDir: z.string().trim().min(1, 'must not be empty'),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
     kubeconfig: z.string().trim().min(1).optional(),
+    /** auto: forecasts and failure risk when Prometheus is configured (their history comes from it); off: never. */
+    predictor: z.enum(['auto', 'off'], { error: 'must be auto or off' }).default('auto'),
+    /** Where trained models are kept: "configmap" (in the operator's namespace) or a directory. */
+    modelStore: z.string().trim().min(1, 'must not be empty').default('configmap'),
+    /** Cron schedule of model retraining. */
+    predictorRetrain: z
+      .string()
+      .trim()
+      .refine((s) => cron.validate(s), 'must be a cron expression, e.g. "17 * * * *"')
+      .default('17 * * * *'),
+    /** Failure risk at or above which the policies' pre-emptive actions run. */
+    riskThreshold: z.coerce
+      .number({ error: 'must be a number' })
+      .gt(0, 'must be > 0')
+      .max(1, 'must be at most 1')
+      .default(0.8),
   })
   .superRefine((o, ctx) => {
     if (o.metricsPort !== 0 && o.metricsPort === o.healthPort)
@@ -157,6 +174,10 @@ export const FLAG_OF: Record<keyof OperatorOptions, string> = {
   decisionLogDir: '--decision-log-dir',
   logLevel: '--log-level',
   kubeconfig: '--kubeconfig',
+  predictor: '--predictor',
+  modelStore: '--model-store',
+  predictorRetrain: '--predictor-retrain',
+  riskThreshold: '--risk-threshold',
 };
 
 export class OperatorOptionsError extends Error {

@@ -225,6 +225,12 @@ export const PredictiveScalingSchema = z
       .describe(
         'Forecasts with lower confidence (0..1) are ignored and scaling falls back to observed load.',
       ),
+    riskThreshold: ratio()
+      .optional()
+      .describe(
+        "Failure risk (probability of an SLO breach, 0..1) at or above which the escalation's pre-emptive " +
+          "actions run (ScaleUp, Restart of a leaking pod). The operator's --risk-threshold when omitted.",
+      ),
   })
   .prefault({})
   .describe('Predictive scaling from the load forecast.');

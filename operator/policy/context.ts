@@ -59,12 +59,22 @@ export interface ResolvedOptions {
   queueDepthPerReplica: number;
   cooldownExempt: ReadonlySet<DecisionAction>;
   idGenerator?: EngineOptions['idGenerator'];
+  riskThreshold: number;
+  preemptiveLeakShare: number;
+  preemptiveLeakMiBPerMin: number;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0)
     throw new Error(`policy engine option ${name} must be a non-negative number, got ${value}`);
+  return value;
+}
+
+function unitInterval(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0 && value <= 1))
+    throw new Error(`policy engine option ${name} must be in (0, 1], got ${value}`);
   return value;
 }
 
@@ -96,6 +106,9 @@ export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
     queueDepthPerReplica: nonNegative('queueDepthPerReplica', options.queueDepthPerReplica, 1),
     cooldownExempt: new Set(options.cooldownExempt ?? ['ScaleUp', 'Release']),
     ...(options.idGenerator === undefined ? {} : { idGenerator: options.idGenerator }),
+    riskThreshold: unitInterval('riskThreshold', options.riskThreshold, 0.8),
+    preemptiveLeakShare: nonNegative('preemptiveLeakShare', options.preemptiveLeakShare, 0.5),
+    preemptiveLeakMiBPerMin: nonNegative('preemptiveLeakMiBPerMin', options.preemptiveLeakMiBPerMin, 1),
   };
 }
 

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { DecisionSummary, HealingAction } from '../../crds/index.ts';
 import type { Context } from './context.ts';
+import { riskThresholdOf } from './risk.ts';
 import { iso } from './signals.ts';
 import type {
   DecisionAction,
@@ -132,6 +133,8 @@ export function buildDecision(
     record.risk = {
       score: risk.score,
       ...(risk.modelVersion === undefined ? {} : { modelVersion: risk.modelVersion }),
+      threshold: riskThresholdOf(ctx),
+      ...(risk.reasons === undefined ? {} : { reasons: risk.reasons }),
     };
     record.modelVersion ??= risk.modelVersion;
   }

@@ -11,6 +11,7 @@ import { normalizeDesiredReplicasWithBehaviors } from './hpa/behavior.ts';
 import { isWithinTolerance } from './hpa/replica-calculator.ts';
 import type { TimestampedRecommendation, TimestampedScaleEvent } from './hpa/types.ts';
 import { hpaDataFreshness, hpaSpec, simulateHpa } from './hpa-model.ts';
+import { preemptiveActionAllowed, readRisk } from './risk.ts';
 import { fresh, inputValue, iso, UNITS } from './signals.ts';
 import type { ForecastUse, InputValue, PolicyState } from './types.ts';
 
@@ -70,6 +71,23 @@ function interpolate(points: { time: number; p50: number; p90: number }[], at: n
 }
 
 /**
+ * The lead time measured on the target itself: the median time its ready pods took from start to
+ * Ready, rounded up to 5 s. Pods whose Ready condition last changed long after their start (they
+ * flapped since) say nothing about start-up and are left out.
+ */
+export function measuredPodReadySeconds(ctx: Context): number | undefined {
+  const times = ctx.pods
+    .filter((p) => p.ready && p.startedAt !== undefined && p.readyTransitionAt !== undefined)
+    .map((p) => (p.readyTransitionAt! - p.startedAt!) / 1000)
+    .filter((s) => s >= 0 && s <= 900)
+    .sort((a, b) => a - b);
+  if (times.length === 0) return undefined;
+  const mid = times.length >> 1;
+  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return Math.max(5, Math.ceil(median / 5) * 5);
+}
+
+/**
  * The forecast hook: replicas for the p90 of the load forecast at now + lead. Described whenever a
  * forecast is present, so every decision can show it; used only when predictive scaling is on and
  * the forecast can be trusted.
@@ -80,7 +98,10 @@ export function readForecast(ctx: Context): ForecastUse | undefined {
   const scaling = ctx.spec.scaling;
   const predictive = scaling?.predictive;
   const leadSeconds =
-    predictive?.leadSeconds ?? ctx.options.measuredLeadSeconds ?? ctx.options.defaultLeadSeconds;
+    predictive?.leadSeconds ??
+    ctx.options.measuredLeadSeconds ??
+    measuredPodReadySeconds(ctx) ??
+    ctx.options.defaultLeadSeconds;
   const at = ctx.now + leadSeconds * 1000;
   const base = {
     modelVersion: forecast.modelVersion,
@@ -96,6 +117,15 @@ export function readForecast(ctx: Context): ForecastUse | undefined {
     return { ...withPoint, used: false, note: 'predictive scaling is off' };
   }
   const replicas = Math.ceil(point.p90 / (scaling.capacityPerReplica * scaling.targetUtilization));
+  if (forecast.scorecard !== undefined && !forecast.scorecard.beatsBaselines) {
+    return {
+      ...withPoint,
+      replicas,
+      used: false,
+      shadow: true,
+      note: `shadow mode: ${forecast.scorecard.reason}`,
+    };
+  }
   if (forecast.confidence < predictive.minConfidence) {
     return {
       ...withPoint,
@@ -234,6 +264,18 @@ function gatherCandidates(
 
   // Queueing and breached ScaleUp signals say replicas are short without saying by how much: add a quarter.
   const step = current + Math.max(1, Math.ceil(current * 0.25));
+  const risk = readRisk(ctx);
+  if (risk !== undefined) inputs.risk = { value: risk.score };
+  if (risk?.high === true && preemptiveActionAllowed(ctx, 'ScaleUp')) {
+    inputs.riskThreshold = { value: risk.threshold };
+    out.candidates.push({
+      replicas: step,
+      rule: 'scaling/FailureRiskHigh',
+      reason: 'FailureRiskHigh',
+      message: `the ${risk.note}`,
+      slo: true,
+    });
+  }
   const queue = ctx.target.queueDepth;
   if (queue.freshness !== 'Missing') inputs.queueDepth = inputValue(queue, UNITS.queueDepth);
   if (fresh(queue) && queue.value > Math.max(1, ctx.serving.length) * ctx.options.queueDepthPerReplica) {
@@ -318,7 +360,11 @@ function unusedForecast(
     {
       action: 'ScaleUp',
       rule: 'scaling/ForecastAboveCapacity',
-      reason: forecast.note.startsWith('confidence') ? 'ForecastLowConfidence' : 'ForecastStale',
+      reason: forecast.shadow
+        ? 'ForecastShadowMode'
+        : forecast.note.startsWith('confidence')
+          ? 'ForecastLowConfidence'
+          : 'ForecastStale',
       message: `The forecast asks for ${forecast.replicas} replicas, but it is not used: ${forecast.note}.`,
       fromReplicas: current,
       toReplicas: Math.min(forecast.replicas, maxReplicas),

@@ -129,6 +129,11 @@ export const ForecastInputSchema = z
     points: z
       .array(z.strictObject({ time: instantSchema, p50: z.number().min(0), p90: z.number().min(0) }))
       .max(1000),
+    /**
+     * The continuous backtest's verdict. While the model does not beat both baselines the forecast
+     * is in shadow mode: recorded on every decision, never acted on.
+     */
+    scorecard: z.strictObject({ beatsBaselines: z.boolean(), reason: z.string().max(512) }).optional(),
   })
   .superRefine((f, ctx) => {
     f.points.forEach((p, i) => {
@@ -146,9 +151,13 @@ export const ForecastInputSchema = z
 export type ForecastInput = z.infer<typeof ForecastInputSchema>;
 
 export const RiskInputSchema = z.strictObject({
+  /** Probability of an SLO breach within `horizonMinutes`. */
   score: z.number().min(0).max(1),
   modelVersion: z.string().max(128).optional(),
   evaluatedAt: instantSchema.optional(),
+  horizonMinutes: z.number().positive().optional(),
+  /** What drives the score, strongest first. */
+  reasons: z.array(z.string().max(256)).max(10).optional(),
 });
 export type RiskInput = z.infer<typeof RiskInputSchema>;
 
@@ -326,6 +335,18 @@ export interface EngineOptions {
   cooldownExempt?: DecisionAction[];
   /** Decision ids; default: a hash of the decision's identity. */
   idGenerator?: (seed: DecisionSeed) => string;
+  /**
+   * Failure risk at or above which the policy's pre-emptive actions run: ScaleUp and Restart of
+   * the pod whose memory grows fastest, each only if the policy's escalation lists it (default 0.8).
+   */
+  riskThreshold?: number;
+  /**
+   * A pod whose memory grows faster than this share of memoryGrowthMiBPerMin (or than
+   * `preemptiveLeakMiBPerMin` when the policy sets none) is restarted pre-emptively at high risk (default 0.5).
+   */
+  preemptiveLeakShare?: number;
+  /** Memory growth, MiB/min, that counts as a leak for a pre-emptive restart when the policy sets none (default 1). */
+  preemptiveLeakMiBPerMin?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,6 +411,8 @@ export interface ForecastUse {
   p90?: number;
   replicas?: number;
   used: boolean;
+  /** The backtest scorecard kept the forecast out of scaling. */
+  shadow?: boolean;
   note: string;
 }
 
@@ -418,7 +441,7 @@ export interface DecisionRecord {
   blockedBy?: GuardrailName;
   hpa: HpaCounterfactual;
   forecast?: ForecastUse;
-  risk?: { score: number; modelVersion?: string };
+  risk?: { score: number; modelVersion?: string; threshold?: number; reasons?: string[] };
   modelVersion?: string;
   escalation?: { step: number; action: HealingAction; startedAt: string };
 }

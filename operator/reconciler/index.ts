@@ -19,6 +19,15 @@ export type {
   ExecutionTarget,
   FinalDecision,
 } from './ports.ts';
+export {
+  FORECAST_CONDITION,
+  type PolicyPredictions,
+  type PredictionPort,
+  predictorTarget,
+  RegistryPredictions,
+  riskLevel,
+  toPolicyPredictions,
+} from './predictions.ts';
 export { QueryChecks } from './query-checks.ts';
 export { RecorderSink } from './recorder-sink.ts';
 export {

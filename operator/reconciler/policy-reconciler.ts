@@ -27,6 +27,7 @@ import type { MetricsSource, TargetSignals } from '../metrics/index.ts';
 import type { OperatorMetrics, ReconcileResult as ResultLabel } from '../observe/index.ts';
 import {
   type EngineInput,
+  type EngineOptions,
   type Evaluation,
   evaluatePolicy,
   INITIAL_STATE,
@@ -44,6 +45,7 @@ import {
   statusChange,
 } from './policy-status.ts';
 import type { ActionExecutor, DecisionSink, FinalDecision } from './ports.ts';
+import type { PolicyPredictions, PredictionPort } from './predictions.ts';
 import type { QueryChecks } from './query-checks.ts';
 import { deploymentState, disruptionsAllowed, podState, type QuarantineReader } from './target-state.ts';
 
@@ -66,6 +68,10 @@ export interface PolicyReconcilerOptions {
   metricsWindowSeconds: number;
   /** Status writes for readings that only drift happen at most this often (default 30 s). */
   statusRefreshMs?: number;
+  /** The predictor: forecasts and failure risk for the engine and the status. */
+  predictions?: PredictionPort;
+  /** Options of the policy engine (risk threshold, lead time, ...). */
+  engineOptions?: EngineOptions;
   now?: () => number;
 }
 
@@ -246,6 +252,7 @@ export class PolicyReconciler {
       deploy.spec?.replicas ?? 1,
     );
 
+    const predicted = await this.predictions(policy, key, signal);
     const input: EngineInput = {
       now: nowMs,
       policy: { name, namespace, ...(generation === undefined ? {} : { generation }), spec },
@@ -254,10 +261,12 @@ export class PolicyReconciler {
       ...(pdbAllowed === undefined ? {} : { pdb: { disruptionsAllowed: pdbAllowed } }),
       halt: { active: halt.halted, ...(halt.reason ? { reason: halt.reason } : {}) },
       history: { decisions: history, state },
+      ...(predicted?.forecast ? { forecast: predicted.forecast } : {}),
+      ...(predicted?.risk ? { risk: predicted.risk } : {}),
     };
     let evaluation: Evaluation;
     try {
-      evaluation = evaluatePolicy(input);
+      evaluation = this.evaluate(input, key);
     } catch (err) {
       this.log.error({ policy: key, err: errorMessage(err) }, 'the policy engine refused its input');
       return this.notReady(
@@ -312,9 +321,41 @@ export class PolicyReconciler {
       recorded,
       halt.halted,
       nowMs,
+      predicted,
     );
     await this.writeStatus(obj, mem, status, nowMs, signal);
     return { label: 'ready', result: { requeueAfter: this.o.evaluationIntervalMs } };
+  }
+
+  /** The predictor's view of the target; a failing predictor leaves the policy reactive. */
+  private async predictions(
+    policy: ResiliencePolicy,
+    key: string,
+    signal: AbortSignal,
+  ): Promise<PolicyPredictions | undefined> {
+    if (!this.o.predictions) return undefined;
+    try {
+      return await this.o.predictions.predict(policy, signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      this.log.warn({ policy: key, err: errorMessage(err) }, 'no predictions; scaling stays reactive');
+      return undefined;
+    }
+  }
+
+  /** Evaluates; predictions the engine refuses are dropped rather than stopping the policy. */
+  private evaluate(input: EngineInput, key: string): Evaluation {
+    try {
+      return evaluatePolicy(input, this.o.engineOptions);
+    } catch (err) {
+      if (input.forecast === undefined && input.risk === undefined) throw err;
+      this.log.warn(
+        { policy: key, err: errorMessage(err) },
+        'the engine refused the predictions; evaluating without',
+      );
+      const { forecast: _f, risk: _r, ...rest } = input;
+      return evaluatePolicy(rest, this.o.engineOptions);
+    }
   }
 
   private async carryOut(
@@ -397,6 +438,7 @@ export class PolicyReconciler {
     recorded: readonly FinalDecision[],
     halted: boolean,
     nowMs: number,
+    predicted: PolicyPredictions | undefined,
   ): ResiliencePolicyStatus {
     const previous = this.previousStatus(obj, mem);
     const { observed } = evaluation;
@@ -439,6 +481,7 @@ export class PolicyReconciler {
         message: observed.sloBreached ? `Breached: ${observed.breaches.join(', ')}` : 'Within the SLO.',
       },
     ];
+    if (predicted) conditions.push(predicted.condition);
     const nowIso = new Date(nowMs).toISOString();
     const err = value(read.errorRatio);
     const observedSlo: NonNullable<ResiliencePolicyStatus['observed']> = {
@@ -483,6 +526,8 @@ export class PolicyReconciler {
           : { value: roundReading(s.value, 4) }),
       }));
     if (quarantined.length > 0) status.quarantinedPods = quarantined;
+    if (predicted?.status.forecast) status.forecast = predicted.status.forecast;
+    if (predicted?.status.risk) status.risk = predicted.status.risk;
     const lastActionTime = lastApplied ?? previous?.lastActionTime;
     if (lastActionTime) status.lastActionTime = lastActionTime;
     return status;
@@ -550,7 +595,7 @@ export class PolicyReconciler {
     nowMs: number,
     signal: AbortSignal,
   ): Promise<void> {
-    const current = ownedStatus(this.previousStatus(obj, mem));
+    const current = this.previousStatus(obj, mem);
     const change = statusChange(current, next);
     if (!shouldWrite(change, mem.lastStatusWriteMs, nowMs, this.o.statusRefreshMs ?? 30_000)) return;
     // A deposed leader must not write: the next leader owns the status now.
@@ -571,13 +616,6 @@ export class PolicyReconciler {
       throw new Error(`could not write the status of ResiliencePolicy ${ns}/${name}: ${errorMessage(err)}`);
     }
   }
-}
-
-/** The status fields this reconciler owns: forecast and risk belong to the predictor. */
-function ownedStatus(status: ResiliencePolicyStatus | undefined): ResiliencePolicyStatus | undefined {
-  if (!status) return undefined;
-  const { forecast: _f, risk: _r, ...owned } = status;
-  return owned;
 }
 
 function value(v: TargetSignals['errorRatio']): number | undefined {

@@ -1,5 +1,6 @@
 // The ResiliencePolicy status the operator writes: conditions (Ready, Paused, MetricsAvailable,
-// SLOMet) whose lastTransitionTime moves only when their status does, the observed SLO metrics,
+// SLOMet, and ForecastTrusted with the predictor) whose lastTransitionTime moves only when their
+// status does, the forecast and failure risk, the observed SLO metrics,
 // custom signals, replicas, quarantined pods and the last decisions. Status is written through the
 // status subresource only when something meaningful changed: readings that only drift (request
 // rate, latency) are refreshed at most every `refreshMs`, so a quiet cluster sees no writes.
@@ -48,9 +49,12 @@ export function roundReading(v: number | undefined, digits: number): number | un
  */
 function significant(status: ResiliencePolicyStatus | undefined): unknown {
   if (!status) return undefined;
-  const { observed: _observed, signals, conditions, ...rest } = status;
+  const { observed: _observed, signals, conditions, forecast, risk, ...rest } = status;
   return {
     ...rest,
+    // A new forecast every step and a moving risk score are drift; a new model or risk level is not.
+    forecast: forecast?.modelVersion,
+    risk: risk && { level: risk.level, modelVersion: risk.modelVersion },
     conditions: conditions?.map(({ message: _m, ...c }) => c),
     signals: signals?.map(({ observedAt: _o, value: _v, ...s }) => s),
   };

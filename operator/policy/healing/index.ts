@@ -5,6 +5,7 @@
  */
 import type { Context } from '../context.ts';
 import type { Proposal } from '../decision.ts';
+import { preemptiveRestart, readRisk } from '../risk.ts';
 import { type LadderOptions, type LadderPlan, planEscalation } from './escalation.ts';
 import { podsInFlight } from './inflight.ts';
 import { leakingPods, restartLeakingPod } from './memory-leak.ts';
@@ -53,6 +54,13 @@ export function planHealing(ctx: Context): HealingPlan {
       if (seen.has(leak.pod.name)) continue;
       seen.add(leak.pod.name);
       restarts.push(restartLeakingPod(ctx, leak));
+    }
+    // A high failure risk restarts a pod that leaks more slowly, before it fails: only when no
+    // restart is already on its way, so one warning costs at most one pod.
+    const risk = readRisk(ctx);
+    if (risk !== undefined && restarts.length === 0) {
+      const early = preemptiveRestart(ctx, risk, new Set([...seen, ...inFlight]));
+      if (early !== undefined) restarts.push(early);
     }
   }
 
