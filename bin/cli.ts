@@ -1,5 +1,6 @@
 // The homeostat command line.
 import { Command } from 'commander';
+import { dashboardCommand } from '../dashboard/server/index.ts';
 import { haltCommand, operatorCommand, resumeCommand } from '../operator/cli.ts';
 import { loadgenCommand } from '../sample-services/loadgen/cli.ts';
 import { sandboxCommand } from '../sandbox/cli.ts';
@@ -13,5 +14,7 @@ program.addCommand(loadgenCommand());
 program.addCommand(operatorCommand());
 program.addCommand(haltCommand());
 program.addCommand(resumeCommand());
+program.addCommand(dashboardCommand());
+program.addCommand((await import('../chaos/cli.ts')).chaosCommand());
 
 await program.parseAsync(process.argv);
