@@ -209,7 +209,7 @@ describe('bad input', () => {
     },
     {
       name: 'unknown fault kind',
-      object: experiment((s) => (s.fault = { kind: 'CpuBurn' })),
+      object: experiment((s) => (s.fault = { kind: 'DiskFill' })),
       path: 'spec.fault.kind',
       message: /PodKill/,
     },

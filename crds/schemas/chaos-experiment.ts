@@ -150,35 +150,82 @@ export const HttpAbortFaultSchema = z
   })
   .describe('Settings of an HttpAbort fault: requests to the target pods are answered with an error status.');
 
-export const FAULT_KINDS = ['PodKill', 'Latency', 'HttpAbort'] as const;
+export const CpuBurnFaultSchema = z
+  .strictObject({
+    threads: z
+      .int()
+      .min(1)
+      .max(16)
+      .default(1)
+      .describe('Busy threads in each target pod (each can take one core).'),
+    utilization: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(1)
+      .describe("Share of each thread's time spent busy, above 0 and at most 1."),
+  })
+  .describe(
+    'Settings of a CpuBurn fault: the bundled services burn CPU through their admin endpoint, which stops it by itself at the deadline.',
+  );
+
+export const MemoryGrowthFaultSchema = z
+  .strictObject({
+    mibPerMinute: z.number().gt(0).max(4096).describe('Growth of resident memory, MiB per minute.'),
+    maxMiB: z
+      .number()
+      .gt(0)
+      .max(16_384)
+      .default(1024)
+      .describe('Growth stops once this much has been added, in MiB.'),
+  })
+  .describe(
+    'Settings of a MemoryGrowth fault: the bundled services leak memory through their admin endpoint until the deadline.',
+  );
+
+export const FAULT_KINDS = ['PodKill', 'Latency', 'HttpAbort', 'CpuBurn', 'MemoryGrowth'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Which sub-object holds the settings of each fault kind. */
-export const FAULT_FIELDS = { PodKill: 'podKill', Latency: 'latency', HttpAbort: 'httpAbort' } as const;
+export const FAULT_FIELDS = {
+  PodKill: 'podKill',
+  Latency: 'latency',
+  HttpAbort: 'httpAbort',
+  CpuBurn: 'cpuBurn',
+  MemoryGrowth: 'memoryGrowth',
+} as const;
 
 export type PodKillFault = z.infer<typeof PodKillFaultSchema>;
 export type LatencyFault = z.infer<typeof LatencyFaultSchema>;
 export type HttpAbortFault = z.infer<typeof HttpAbortFaultSchema>;
+export type CpuBurnFault = z.infer<typeof CpuBurnFaultSchema>;
+export type MemoryGrowthFault = z.infer<typeof MemoryGrowthFaultSchema>;
 
 /** The fault after parsing: a union discriminated by `kind`, settings always present. */
 export type FaultSpec =
   | { kind: 'PodKill'; podKill: PodKillFault }
   | { kind: 'Latency'; latency: LatencyFault }
-  | { kind: 'HttpAbort'; httpAbort: HttpAbortFault };
+  | { kind: 'HttpAbort'; httpAbort: HttpAbortFault }
+  | { kind: 'CpuBurn'; cpuBurn: CpuBurnFault }
+  | { kind: 'MemoryGrowth'; memoryGrowth: MemoryGrowthFault };
 
 export const FaultSchema = withRules(
   z
     .strictObject({
-      kind: z.enum(FAULT_KINDS).describe('The fault to inject: PodKill, Latency or HttpAbort.'),
+      kind: z
+        .enum(FAULT_KINDS)
+        .describe('The fault to inject: PodKill, Latency, HttpAbort, CpuBurn or MemoryGrowth.'),
       podKill: PodKillFaultSchema.optional(),
       latency: LatencyFaultSchema.optional(),
       httpAbort: HttpAbortFaultSchema.optional(),
+      cpuBurn: CpuBurnFaultSchema.optional(),
+      memoryGrowth: MemoryGrowthFaultSchema.optional(),
     })
     .superRefine((fault, ctx) => {
       for (const kind of FAULT_KINDS) {
         const field = FAULT_FIELDS[kind];
         const present = fault[field] !== undefined;
-        if (kind === fault.kind && !present && kind !== 'PodKill') {
+        if (kind === fault.kind && !present && kind !== 'PodKill' && kind !== 'CpuBurn') {
           ctx.addIssue({ code: 'custom', path: [field], message: `is required when kind is ${kind}` });
         }
         if (kind !== fault.kind && present) {
@@ -194,6 +241,10 @@ export const FaultSchema = withRules(
           return { kind: 'Latency', latency: fault.latency! };
         case 'HttpAbort':
           return { kind: 'HttpAbort', httpAbort: fault.httpAbort! };
+        case 'CpuBurn':
+          return { kind: 'CpuBurn', cpuBurn: fault.cpuBurn ?? CpuBurnFaultSchema.parse({}) };
+        case 'MemoryGrowth':
+          return { kind: 'MemoryGrowth', memoryGrowth: fault.memoryGrowth! };
       }
     }),
   [
@@ -208,6 +259,14 @@ export const FaultSchema = withRules(
     {
       rule: "self.kind == 'PodKill' || !has(self.podKill)",
       message: 'podKill is only allowed when kind is PodKill',
+    },
+    {
+      rule: "self.kind == 'CpuBurn' || !has(self.cpuBurn)",
+      message: 'cpuBurn is only allowed when kind is CpuBurn',
+    },
+    {
+      rule: "(self.kind == 'MemoryGrowth') == has(self.memoryGrowth)",
+      message: 'memoryGrowth is required exactly when kind is MemoryGrowth',
     },
   ],
 ).describe('The fault to inject: `kind` and, under the matching field, its settings.');

@@ -4,15 +4,10 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FaultSpec } from '../../../crds/index.ts';
 
-/**
- * Resource exhaustion on the bundled services, through their /admin/faults endpoint. Not yet a kind
- * of the ChaosExperiment CRD (crds/ owns that); the engine can inject it already.
- */
-export type ResourceFault =
-  | { kind: 'CpuBurn'; cpuBurn: { threads: number; utilization: number } }
-  | { kind: 'MemoryGrowth'; memoryGrowth: { mibPerMinute: number; maxMiB: number } };
+/** Resource exhaustion on the bundled services, through their /admin/faults endpoint. */
+export type ResourceFault = Extract<FaultSpec, { kind: 'CpuBurn' | 'MemoryGrowth' }>;
 
-export type EngineFault = FaultSpec | ResourceFault;
+export type EngineFault = FaultSpec;
 
 export interface FaultContext {
   /** Stable for one run of one experiment: derived from the status, so recovery can rebuild it. */
