@@ -13,6 +13,8 @@ import {
 
 export const FLEET_NAMESPACE = 'homeostat-demo';
 export const MANIFEST_DIR = resolve(import.meta.dirname, 'manifests');
+export const FLEET_SERVICES = ['gateway', 'users', 'catalog', 'orders', 'payments', 'notifications'] as const;
+export type FleetService = (typeof FLEET_SERVICES)[number];
 
 export interface DeployedFleet {
   namespace: string;
@@ -46,12 +48,27 @@ export async function deployFleet(
     onProgress?: (msg: string) => void;
     /** On one machine (the sandbox): keep each service's SQLite store under this directory. */
     dataDir?: string;
+    /** Deploy only these services' Deployments (the namespace, Secrets and Services always). */
+    services?: readonly string[];
+    /** Replicas of every Deployment deployed; each manifest's own count when unset. */
+    replicas?: number;
   } = {},
 ): Promise<DeployedFleet> {
   const objects = kc.makeApiClient(KubernetesObjectApi);
+  const wanted = (d: V1Deployment) => !opts.services || opts.services.includes(d.metadata?.name ?? '');
+  const unknown = opts.services?.filter((s) => !FLEET_SERVICES.includes(s as FleetService));
+  if (unknown?.length)
+    throw new Error(
+      `deployFleet: unknown services ${unknown.join(', ')} (known: ${FLEET_SERVICES.join(', ')})`,
+    );
   for (const file of manifestFiles()) {
     for (const obj of loadAllYaml(readFileSync(file, 'utf8'))) {
-      if (opts.dataDir && obj.kind === 'Deployment') withDataDir(obj as V1Deployment, opts.dataDir);
+      if (obj.kind === 'Deployment') {
+        const d = obj as V1Deployment;
+        if (!wanted(d)) continue;
+        if (opts.dataDir) withDataDir(d, opts.dataDir);
+        if (opts.replicas !== undefined) d.spec!.replicas = opts.replicas;
+      }
       // Server-side apply: idempotent, so a restarted sandbox converges instead of failing on AlreadyExists.
       await objects.patch(
         obj,
@@ -67,7 +84,9 @@ export async function deployFleet(
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
     const list = await apps.listNamespacedDeployment({ namespace: FLEET_NAMESPACE });
-    const waiting = list.items.filter((d) => (d.status?.availableReplicas ?? 0) < (d.spec?.replicas ?? 1));
+    const waiting = list.items
+      .filter(wanted)
+      .filter((d) => (d.status?.availableReplicas ?? 0) < (d.spec?.replicas ?? 1));
     if (list.items.length > 0 && waiting.length === 0) break;
     opts.onProgress?.(`waiting for ${waiting.map((d) => d.metadata?.name).join(', ')}`);
     if (Date.now() > deadline)

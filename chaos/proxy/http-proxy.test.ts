@@ -152,6 +152,39 @@ describe('HTTP pass-through', () => {
     }
   });
 
+  it('answers 504 when the upstream stays silent past the upstream timeout, and gives up on it', async () => {
+    const impatient = await startTestProxy(upstream.port, { upstreamTimeoutMs: 300 });
+    const aborted = upstream.abortedHolds;
+    try {
+      const res = await call(impatient.dataAddress.port, { path: '/hold' });
+      expect(res.status).toBe(504);
+      expect(res.json()).toEqual({ error: 'upstream_timeout', code: 'ETIMEDOUT' });
+      const metrics = await impatient.metrics.registry.metrics();
+      expect(metrics).toMatch(/chaos_proxy_request_errors_total\{method="GET",reason="upstream_timeout"\} 1/);
+      await until(() => upstream.abortedHolds > aborted);
+    } finally {
+      await impatient.close(100);
+    }
+  });
+
+  it("passes the upstream's own reason phrase", async () => {
+    const custom = http.createServer((_req, res) => res.writeHead(200, 'Fine Thanks').end());
+    await new Promise<void>((r) => custom.listen(0, '127.0.0.1', r));
+    const relay = await startTestProxy((custom.address() as AddressInfo).port);
+    try {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http
+          .get({ host: '127.0.0.1', port: relay.dataAddress.port, path: '/', agent: false }, resolve)
+          .on('error', reject),
+      );
+      res.resume();
+      expect([res.statusCode, res.statusMessage]).toEqual([200, 'Fine Thanks']);
+    } finally {
+      await relay.close(100);
+      await new Promise<void>((r) => custom.close(() => r()));
+    }
+  });
+
   it('cancels the upstream request when the client goes away', async () => {
     const before = upstream.abortedHolds;
     const holds = upstream.holds;

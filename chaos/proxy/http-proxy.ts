@@ -1,10 +1,13 @@
 // The HTTP data plane: a streaming reverse proxy to one upstream that delays or aborts a share of the
 // requests according to the fault table. Bodies stream both ways (never buffered), connections to
 // the upstream are pooled with keep-alive, and a client that goes away cancels its upstream request.
+// The upstream side is undici's Pool rather than http.request: per request, node:http's client and
+// Agent bookkeeping cost the proxy more CPU than everything else it does (see the bench).
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import net from 'node:net';
 import type { Logger } from 'pino';
+import { type Dispatcher, Pool } from 'undici';
 import { InFlight } from './drain.ts';
 import { planRequest } from './fault-plan.ts';
 import type { FaultTable } from './fault-table.ts';
@@ -31,6 +34,28 @@ export interface HttpFaultProxyOptions {
 
 /** nginx's convention for "the client closed the connection before the answer". */
 const CLIENT_CLOSED = 499;
+
+/** undici's timeout errors, answered 504 like node's ETIMEDOUT. */
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The error code of an upstream failure; undici wraps socket errors, whose code is on the cause. */
+function errorCode(err: Error): string {
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const cause = e.cause?.code;
+  if (cause && (e.code === undefined || e.code === 'UND_ERR_SOCKET' || e.code === 'UND_ERR_CONNECT'))
+    return cause;
+  return e.code ?? 'EUNKNOWN';
+}
+
+function hasBody(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
 
 function requestPath(url: string | undefined): string {
   if (!url) return '/';
@@ -62,7 +87,7 @@ function sendJson(
 
 export class HttpFaultProxy {
   readonly server: http.Server;
-  private readonly agent: http.Agent;
+  private readonly pool: Pool;
   private readonly random: Random;
   private readonly upstreamTimeoutMs: number;
   private readonly inFlight = new InFlight();
@@ -72,12 +97,17 @@ export class HttpFaultProxy {
   constructor(private readonly options: HttpFaultProxyOptions) {
     this.random = options.random ?? Math.random;
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
-    this.agent = new http.Agent({
-      keepAlive: true,
-      maxSockets: options.maxUpstreamSockets ?? 512,
-      maxFreeSockets: 256,
-      scheduling: 'lifo', // reuse the warmest sockets, let the rest time out
-    });
+    this.pool = new Pool(
+      `http://${options.upstream.host.includes(':') ? `[${options.upstream.host}]` : options.upstream.host}:${options.upstream.port}`,
+      {
+        connections: options.maxUpstreamSockets ?? 512,
+        pipelining: 1,
+        // No upstream activity for this long: the answer's headers, then between body chunks.
+        headersTimeout: this.upstreamTimeoutMs,
+        bodyTimeout: this.upstreamTimeoutMs,
+        connectTimeout: Math.min(this.upstreamTimeoutMs, 10_000),
+      },
+    );
     this.server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) =>
       this.handle(req, res),
     );
@@ -110,7 +140,7 @@ export class HttpFaultProxy {
     const drained = await this.inFlight.idle(drainTimeoutMs);
     this.server.closeAllConnections();
     for (const s of this.upgraded) s.destroy();
-    this.agent.destroy();
+    await this.pool.destroy();
     await closed;
     return drained;
   }
@@ -123,7 +153,7 @@ export class HttpFaultProxy {
     if (this.draining) res.setHeader('connection', 'close');
 
     let failure: ErrorReason | undefined;
-    let upstreamReq: http.ClientRequest | undefined;
+    let upstream: Dispatcher.DispatchController | undefined;
     let delayTimer: NodeJS.Timeout | undefined;
     let done = false;
     const finish = (code: number) => {
@@ -142,7 +172,7 @@ export class HttpFaultProxy {
         // The client left (or we cut a broken upstream answer short): stop the upstream work too.
         failure ??= 'client_aborted';
         clearTimeout(delayTimer);
-        upstreamReq?.destroy();
+        if (upstream && !upstream.aborted) upstream.abort(new Error('the client went away'));
         finish(res.headersSent ? res.statusCode : CLIENT_CLOSED);
       }
     });
@@ -166,11 +196,18 @@ export class HttpFaultProxy {
         );
         return;
       }
-      upstreamReq = this.forward(req, res, (reason) => {
-        if (failure) return false;
-        failure = reason;
-        return true;
-      });
+      this.forward(
+        req,
+        res,
+        (controller) => {
+          upstream = controller;
+        },
+        (reason) => {
+          if (failure) return false;
+          failure = reason;
+          return true;
+        },
+      );
     };
     if (plan.delayMs > 0) delayTimer = setTimeout(proceed, plan.delayMs);
     else proceed();
@@ -179,58 +216,68 @@ export class HttpFaultProxy {
   private forward(
     req: http.IncomingMessage,
     res: http.ServerResponse,
+    started: (controller: Dispatcher.DispatchController) => void,
     fail: (reason: ErrorReason) => boolean,
-  ): http.ClientRequest {
-    const { upstream, metrics, log } = this.options;
-    const upstreamReq = http.request({
-      host: upstream.host,
-      port: upstream.port,
-      method: req.method,
-      path: req.url,
-      headers: upstreamRequestHeaders(req.headers, {
-        remoteAddress: req.socket.remoteAddress,
-        proto: 'http',
-      }),
-      agent: this.agent,
-      setHost: false, // the client's Host goes through unchanged
-    });
-    upstreamReq.setTimeout(this.upstreamTimeoutMs, () => {
-      const err = Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' });
-      upstreamReq.destroy(err);
-    });
-    upstreamReq.on('response', (upRes) => {
-      const headers = endToEndHeaders(upRes.headers);
-      if (this.draining) headers.connection = 'close';
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
-      // The upstream dropping the connection mid-body cuts the client's answer short (a truncated answer
-      // beats a hung one); when the client left first, its reason stands. Plain pipe, not
-      // stream.pipeline: pipeline tripled the proxy's CPU per request (see the bench), and the client
-      // side is already covered by the 'close' handler, which destroys the upstream request.
-      const broken = () => {
-        if (fail('upstream_unreachable')) metrics.upstreamErrors.inc({ code: 'ECONNRESET' });
-        res.destroy();
-      };
-      upRes.on('aborted', broken);
-      upRes.on('error', broken);
-      upRes.pipe(res);
-    });
-    upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
+  ): void {
+    const { metrics, log } = this.options;
+    const body = hasBody(req) ? req : null;
+    const onError = (err: Error) => {
       if (res.destroyed) return; // the client left first; nothing to report
-      const code = err.code ?? 'EUNKNOWN';
+      const code = errorCode(err);
       metrics.upstreamErrors.inc({ code });
       if (res.headersSent) {
+        // The upstream dropped the connection mid-body: cut the client's answer short (a truncated
+        // answer beats a hung one).
         fail('upstream_unreachable');
         res.destroy();
         return;
       }
-      const timeout = code === 'ETIMEDOUT';
+      const timeout = TIMEOUT_CODES.has(code);
       fail(timeout ? 'upstream_timeout' : 'upstream_unreachable');
       log.debug({ code, method: req.method, url: req.url }, 'upstream request failed');
-      sendJson(res, timeout ? 504 : 502, { error: timeout ? 'upstream_timeout' : 'bad_gateway', code });
-    });
-    req.on('error', () => upstreamReq.destroy());
-    req.pipe(upstreamReq);
-    return upstreamReq;
+      sendJson(res, timeout ? 504 : 502, {
+        error: timeout ? 'upstream_timeout' : 'bad_gateway',
+        code: timeout ? 'ETIMEDOUT' : code,
+      });
+    };
+    if (body) req.on('error', () => undefined); // undici aborts the request on a broken body
+    try {
+      this.pool.dispatch(
+        {
+          method: req.method as Dispatcher.HttpMethod,
+          path: req.url ?? '/',
+          headers: upstreamRequestHeaders(req.headers, {
+            remoteAddress: req.socket.remoteAddress,
+            proto: 'http',
+          }) as Record<string, string | string[]>,
+          body,
+        },
+        {
+          onRequestStart: (controller) => started(controller),
+          onResponseStart: (_controller, statusCode, headers, statusMessage) => {
+            const out = endToEndHeaders(headers);
+            if (this.draining) out.connection = 'close';
+            // No reason phrase from the upstream: Node's standard one for the code.
+            if (statusMessage) res.writeHead(statusCode, statusMessage, out);
+            else res.writeHead(statusCode, out);
+          },
+          onResponseData: (controller, chunk) => {
+            if (!res.write(chunk)) {
+              controller.pause();
+              res.once('drain', () => controller.resume());
+            }
+          },
+          onResponseEnd: () => {
+            res.end();
+          },
+          onResponseError: (_controller, err) => onError(err),
+        },
+      );
+    } catch (err) {
+      // Request options undici refuses outright (none that node's own parser lets through are
+      // known): answered like any other failure to reach the upstream.
+      onError(err as Error);
+    }
   }
 
   /** Upgrade requests (websockets) become a raw tunnel to the upstream; faults apply to HTTP only. */

@@ -16,5 +16,6 @@ export { type ActiveFault, DeadlineError, describeFault, FaultTable } from './fa
 export { HttpFaultProxy, type HttpFaultProxyOptions, type Upstream } from './http-proxy.ts';
 export { ProxyMetrics } from './metrics.ts';
 export { type Random, seededRandom } from './random.ts';
+export { ADMIN_PORT_NAME, chaosProxyScrapeJob, type ScrapeJobOptions } from './scrape-config.ts';
 export { type ChaosProxy, type ChaosProxyOptions, optionsFromConfig, startChaosProxy } from './sidecar.ts';
 export { TcpFaultProxy, type TcpFaultProxyOptions } from './tcp-proxy.ts';

@@ -5,10 +5,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { loadConfig as loadProxyConfig } from '../../chaos/proxy/index.ts';
 import { loadConfig } from '../lib/config.ts';
 
 const DIR = import.meta.dirname;
 const SERVICES = ['gateway', 'users', 'catalog', 'orders', 'payments', 'notifications'];
+const CHAOS_PROXY_PORT = 15080;
 
 interface K8sObject {
   apiVersion: string;
@@ -89,7 +91,59 @@ describe('fleet manifests', () => {
       expect(find('Secret', 'fleet-database')).toBeUndefined();
 
       expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': name });
-      expect(service.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http' }]);
+      // The Service sends to the chaos proxy sidecar, not to the app.
+      expect(service.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: CHAOS_PROXY_PORT }]);
+    },
+  );
+
+  it.each(SERVICES)(
+    '%s: the chaos proxy runs as a native sidecar in front of the app, with its admin token',
+    (name) => {
+      const pod = find('Deployment', name)!.spec.template.spec;
+      expect(pod.initContainers).toHaveLength(1);
+      const [proxy] = pod.initContainers;
+      const [app] = pod.containers;
+      expect(proxy).toMatchObject({
+        name: 'chaos-proxy',
+        image: 'homeostat/chaos-proxy:dev',
+        restartPolicy: 'Always',
+      });
+      expect(proxy.ports).toEqual([
+        { name: 'chaos-proxy', containerPort: CHAOS_PROXY_PORT },
+        { name: 'chaos-admin', containerPort: 15090 },
+      ]);
+      const env = Object.fromEntries(proxy.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+      expect(env.POD_IP).toEqual({ fieldRef: { fieldPath: 'status.podIP' } });
+      expect(env.CHAOS_PROXY_UPSTREAM_PORT).toBe(String(app.ports[0].containerPort));
+      for (const host of ['LISTEN', 'ADMIN', 'UPSTREAM'])
+        expect(env[`CHAOS_PROXY_${host}_HOST`]).toBe('$(POD_IP)');
+      expect(env.CHAOS_PROXY_ADMIN_TOKEN).toEqual({
+        secretKeyRef: { name: 'chaos-proxy-token', key: 'token' },
+      });
+      const secret = find('Secret', 'chaos-proxy-token') as any;
+      expect(secret.stringData.token.length).toBeGreaterThanOrEqual(16);
+
+      // The variables are valid proxy configuration once the kubelet has expanded them.
+      const expanded = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [
+          k,
+          v === '$(POD_IP)' ? '127.10.0.9' : typeof v === 'string' ? v : undefined,
+        ]),
+      );
+      expanded.CHAOS_PROXY_ADMIN_TOKEN = secret.stringData.token;
+      const config = loadProxyConfig(expanded as NodeJS.ProcessEnv);
+      expect(config).toMatchObject({
+        listenPort: CHAOS_PROXY_PORT,
+        adminPort: 15090,
+        upstreamHost: '127.10.0.9',
+      });
+
+      // Readiness: the pod is Ready only when the app is (its own probe) and the proxy answers.
+      expect(app.readinessProbe.httpGet.port).toBe('http');
+      expect(proxy.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'chaos-admin' });
+      expect(proxy.resources.limits.memory).toBeDefined();
+      // The app's port stays its first: the kubelet gives it as PORT and Prometheus scrapes it there.
+      expect(pod.containers).toHaveLength(1);
     },
   );
 
@@ -103,5 +157,9 @@ describe('fleet manifests', () => {
         cwd: '..',
       });
     }
+    expect(registry.images['homeostat/chaos-proxy']).toEqual({
+      command: ['node', '--import', 'tsx', 'chaos/proxy/main.ts'],
+      cwd: '..',
+    });
   });
 });

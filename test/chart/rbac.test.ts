@@ -1,5 +1,5 @@
-// The chart's RBAC is least privilege: no wildcards, no Secrets, exactly the verbs the operator's
-// actions need, and the Lease only in the release namespace.
+// The chart's RBAC is least privilege: no wildcards, no Secrets (bar reading the chaos proxies'
+// token), exactly the verbs the operator's actions need, and the Lease only in the release namespace.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type KubernetesManifest, renderChart, rendererBinary } from '../../charts/index.ts';
 import { describeObject } from './workloads.ts';
@@ -43,13 +43,15 @@ const grants = (rules: Rule[]) =>
     )
     .sort();
 
+const CHAOS_PROXY_TOKEN_ROLE = 'homeostat-operator-chaos-proxy-token';
+
 const perm = (group: string, resources: string[], verbs: string[]) =>
   resources.flatMap((r) => verbs.map((v) => `${group}/${r} ${v}`));
 
 describe('RBAC', () => {
-  it('has no wildcard, no non-resource URL and no access to Secrets anywhere', () => {
+  it('has no wildcard, no non-resource URL and no access to Secrets anywhere else', () => {
     expect(roles().length).toBeGreaterThanOrEqual(5);
-    for (const r of roles()) {
+    for (const r of roles().filter((x) => x.metadata.name !== CHAOS_PROXY_TOKEN_ROLE)) {
       for (const rule of r.rules) {
         const where = `${describeObject(r)} ${JSON.stringify(rule)}`;
         for (const list of [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames ?? []])
@@ -70,6 +72,24 @@ describe('RBAC', () => {
         ).toEqual([]);
       }
     }
+  });
+
+  it("lets the operator read only the chaos proxies' token, only in the fleet's namespace", () => {
+    const token = role('Role', CHAOS_PROXY_TOKEN_ROLE);
+    expect(token.metadata.namespace).toBe('homeostat-demo');
+    expect(grants(token.rules)).toEqual(['core/secrets get [chaos-proxy-token]']);
+    const binding = objects.find(
+      (o) => o.kind === 'RoleBinding' && o.metadata.name === CHAOS_PROXY_TOKEN_ROLE,
+    ) as any;
+    expect(binding.metadata.namespace).toBe('homeostat-demo');
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: CHAOS_PROXY_TOKEN_ROLE,
+    });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'homeostat-operator', namespace: 'homeostat-system' },
+    ]);
   });
 
   it('grants the operator exactly what its actions need, cluster-wide', () => {
@@ -133,7 +153,8 @@ describe('RBAC', () => {
         .map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
     );
     const bindings = objects.filter((o) => o.kind.endsWith('Binding')) as any[];
-    expect(bindings).toHaveLength(3);
+    // Operator (cluster and leader election), dashboard, and the chaos proxies' token.
+    expect(bindings).toHaveLength(4);
     for (const b of bindings) {
       const target = role(b.roleRef.kind, b.roleRef.name);
       expect(target, `${describeObject(b)} refers to ${b.roleRef.kind} ${b.roleRef.name}`).toBeDefined();

@@ -72,7 +72,11 @@ describe.each([
         'app.kubernetes.io/part-of': 'homeostat',
       });
       const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'Namespace'].includes(o.kind);
-      expect(o.metadata.namespace, describeObject(o)).toBe(clusterScoped ? undefined : NS);
+      // The operator's one grant in the fleet's namespace: reading the chaos proxies' token.
+      const fleetGrant = o.metadata.name === 'homeostat-operator-chaos-proxy-token';
+      expect(o.metadata.namespace, describeObject(o)).toBe(
+        clusterScoped ? undefined : fleetGrant ? 'homeostat-demo' : NS,
+      );
     }
   });
 
@@ -279,16 +283,19 @@ describe('the fleet', () => {
       set: ['fleet.secrets.existingSecret=shop-secrets'],
       includeCrds: false,
     });
-    expect(objects(r).some((o) => o.kind === 'Secret' && o.metadata.namespace === 'homeostat-demo')).toBe(
-      false,
-    );
+    // Only the chaos proxies' token is still the chart's own.
+    expect(
+      objects(r)
+        .filter((o) => o.kind === 'Secret' && o.metadata.namespace === 'homeostat-demo')
+        .map((o) => o.metadata.name),
+    ).toEqual(['chaos-proxy-token']);
     const refs = podTemplates(objects(r))
       .flatMap((t) => containersOf(t.spec))
       .flatMap((c) => c.env ?? [])
       .map((e: any) => e.valueFrom?.secretKeyRef?.name)
       .filter(Boolean);
     expect(new Set(refs)).toEqual(
-      new Set(['shop-secrets', 'fleet-postgres', 'homeostat-dashboard-control-token']),
+      new Set(['shop-secrets', 'fleet-postgres', 'chaos-proxy-token', 'homeostat-dashboard-control-token']),
     );
   });
 });

@@ -8,7 +8,13 @@ export const TEST_TOKEN = 'test-admin-token-0123456789';
 
 export function startTestProxy(
   upstreamPort: number,
-  options: { mode?: ProxyMode; seed?: number; token?: TokenSource; maxTtlMs?: number } = {},
+  options: {
+    mode?: ProxyMode;
+    seed?: number;
+    token?: TokenSource;
+    maxTtlMs?: number;
+    upstreamTimeoutMs?: number;
+  } = {},
 ): Promise<ChaosProxy> {
   return startChaosProxy({
     mode: options.mode ?? 'http',
@@ -17,7 +23,7 @@ export function startTestProxy(
     admin: { host: '127.0.0.1', port: 0 },
     token: options.token ?? { token: TEST_TOKEN },
     maxTtlMs: options.maxTtlMs ?? 60_000,
-    upstreamTimeoutMs: 5_000,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 5_000,
     random: seededRandom(options.seed ?? 7),
     defaultMetrics: false,
   });
