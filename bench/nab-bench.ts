@@ -32,7 +32,7 @@ import {
 } from '../predictor/evaluation/nab/index.ts';
 import { type BenchRow, machine, printAndSave } from './report.ts';
 
-/** Detector functions --run can name. Add Homeostat's detector here once it exists. */
+/** Detector functions --run can name. */
 const DETECTORS: Record<string, AnomalyDetector> = {
   null: nullDetector,
   homeostat: homeostatNabDetector,

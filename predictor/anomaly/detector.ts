@@ -1,15 +1,19 @@
 // Homeostat's streaming anomaly detector. Each value feeds four raw "surprise" signals, each judged
 // against its own long-run history (surprise-likelihood.ts), and the score is the largest:
-//   - point: distance of the value from the closest of three forecasts: a fast exponential one,
-//     the value a day earlier, and the value that followed the most similar past window (so
-//     regular jumps are not surprises, spikes and dips are);
+//   - point: distance of the value from the closest of four forecasts: a fast exponential one,
+//     the value a day and a week earlier, and the value that followed the most similar past window
+//     (so regular jumps are not surprises, spikes and dips are);
 //   - level: distance of the recent mean from a slow baseline (level shifts, drift);
 //   - spread: log ratio of recent to long-run forecast-error spread (variance changes);
 //   - shape: distance of the latest window from its nearest past window (broken patterns).
-// After an alarm the following scores are silenced for a while: one incident should raise one
-// alarm, not one per row it lasts. Everything is causal: the score of a value depends only on it
-// and the values before it, and the options are the same for every series.
+// After an alarm the following scores are silenced for a while (one incident should raise one
+// alarm, not one per row it lasts) and later scores are damped a little more ("fatigue", which
+// wears off): a series that keeps alarming must give stronger evidence. A fifth, coarser signal,
+// the episode novelty (episode-novelty.ts), joins the result with its own alarm damping. Everything
+// is causal: the score of a value depends only on it and the values before it, and the options
+// are the same for every series.
 
+import { EpisodeNovelty } from './episode-novelty.ts';
 import { SeasonalLag } from './seasonal-lag.ts';
 import { ShapeNovelty } from './shape-novelty.ts';
 import { SurpriseLikelihood } from './surprise-likelihood.ts';
@@ -23,6 +27,8 @@ export interface DetectorOptions {
   analogForecast: boolean;
   /** Also forecast with the value one season (ms; 0 for none) earlier, e.g. a day. */
   seasonPeriod: number;
+  /** Also forecast with the value one long season (ms; 0 for none) earlier, e.g. a week. */
+  longSeasonPeriod: number;
   /** Smoothing of the slow baseline the level signal measures against. */
   baselineAlpha: number;
   /** Values averaged into the recent mean of the level signal. */
@@ -45,13 +51,21 @@ export interface DetectorOptions {
   alarmLevel: number;
   quietLength: number;
   quietFactor: number;
+  /** Damping added to later scores by each alarm (at most 0.9 in all), and its recovery time constant in values. */
+  fatigueStep: number;
+  fatigueDecay: number;
+  /** Values the episode novelty learns from before it scores; also its time scale (episode-novelty.ts). */
+  learningLength: number;
+  /** The episode novelty joins the final score multiplied by this (0 leaves it out). */
+  noveltyWeight: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
   warmup: 150,
-  forecastAlpha: 0.3,
+  forecastAlpha: 0.5,
   analogForecast: true,
   seasonPeriod: 86_400_000,
+  longSeasonPeriod: 604_800_000,
   baselineAlpha: 0.005,
   levelWindow: 10,
   recentVarianceAlpha: 0.1,
@@ -59,13 +73,17 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   shapeWindow: 20,
   shapeMemory: 500,
   shapeExclusion: 20,
-  historyLength: 5000,
+  historyLength: 30_000,
   recentLength: 5,
   disabled: [],
   rarityHalfAt: 10,
   alarmLevel: 0.3,
-  quietLength: 50,
+  quietLength: 100,
   quietFactor: 0,
+  fatigueStep: 0.1,
+  fatigueDecay: 1000,
+  learningLength: 750,
+  noveltyWeight: 0.8,
 });
 
 /** Why a score is what it is: the signal scores before combination and alarm damping. */
@@ -74,6 +92,7 @@ export interface ScoreParts {
   level: number;
   spread: number;
   shape: number;
+  novelty: number;
   /** The combined score was damped because it came soon after an alarm. */
   quiet: boolean;
 }
@@ -86,6 +105,7 @@ export class AnomalyDetector {
   private readonly shapeLikelihood: SurpriseLikelihood;
   private readonly shape: ShapeNovelty;
   private readonly season: SeasonalLag | undefined;
+  private readonly longSeason: SeasonalLag | undefined;
   private seen = 0;
   private min = Number.POSITIVE_INFINITY;
   private max = Number.NEGATIVE_INFINITY;
@@ -96,7 +116,10 @@ export class AnomalyDetector {
   private recentVariance = 0;
   private longVariance = 0;
   private quietLeft = 0;
-  private parts: ScoreParts = { point: 0, level: 0, spread: 0, shape: 0, quiet: false };
+  private fatigue = 0;
+  private readonly fatigueRecovery: number;
+  private readonly novelty: EpisodeNovelty | undefined;
+  private parts: ScoreParts = { point: 0, level: 0, spread: 0, shape: 0, novelty: 0, quiet: false };
 
   constructor(options: Partial<DetectorOptions> = {}) {
     this.options = validate({ ...DEFAULT_DETECTOR_OPTIONS, ...options });
@@ -113,8 +136,15 @@ export class AnomalyDetector {
       exclusion: this.options.shapeExclusion,
     });
     this.levelValues = new Float64Array(this.options.levelWindow);
+    this.fatigueRecovery = Math.exp(-1 / this.options.fatigueDecay);
     const period = this.options.seasonPeriod;
     this.season = period > 0 ? new SeasonalLag(period, period / 100) : undefined;
+    this.novelty =
+      this.options.noveltyWeight > 0
+        ? new EpisodeNovelty({ learningLength: this.options.learningLength })
+        : undefined;
+    const longPeriod = this.options.longSeasonPeriod;
+    this.longSeason = longPeriod > 0 ? new SeasonalLag(longPeriod, longPeriod / 700) : undefined;
   }
 
   /**
@@ -145,6 +175,9 @@ export class AnomalyDetector {
     const seasonal = this.season?.lagged(timestamp) ?? Number.NaN;
     if (!Number.isNaN(seasonal)) pointError = Math.min(pointError, Math.abs(value - seasonal));
     this.season?.push(timestamp, value);
+    const longSeasonal = this.longSeason?.lagged(timestamp) ?? Number.NaN;
+    if (!Number.isNaN(longSeasonal)) pointError = Math.min(pointError, Math.abs(value - longSeasonal));
+    this.longSeason?.push(timestamp, value);
     const slot = this.seen % o.levelWindow;
     this.levelSum += value - this.levelValues[slot];
     this.levelValues[slot] = value;
@@ -159,6 +192,7 @@ export class AnomalyDetector {
     const level = this.levelLikelihood.update(levelGap, floor);
     const spread = this.spreadLikelihood.update(spreadRatio, 0.01);
     const shape = this.shapeLikelihood.update(novelty, 1e-3);
+    const episode = this.novelty?.update(value) ?? 0;
 
     this.forecast += o.forecastAlpha * error;
     this.baseline += o.baselineAlpha * (value - this.baseline);
@@ -173,14 +207,21 @@ export class AnomalyDetector {
       if (!off.includes('spread')) score = Math.max(score, spread);
       if (!off.includes('shape')) score = Math.max(score, shape);
     }
+    // Alarm fatigue: each alarm damps later scores a little, recovering over fatigueDecay values,
+    // so a series that keeps alarming needs ever stronger evidence while a quiet one stays sensitive.
+    this.fatigue *= this.fatigueRecovery;
+    score *= 1 - this.fatigue;
     const quiet = this.quietLeft > 0;
     if (quiet) {
       this.quietLeft--;
       score *= o.quietFactor;
     } else if (score >= o.alarmLevel) {
       this.quietLeft = o.quietLength;
+      this.fatigue = Math.min(0.9, this.fatigue + o.fatigueStep);
     }
-    this.parts = { point, level, spread, shape, quiet };
+    // The episode novelty keeps its own alarm damping, so it joins after the quiet period.
+    score = Math.max(score, o.noveltyWeight * episode);
+    this.parts = { point, level, spread, shape, novelty: episode, quiet };
     return score;
   }
 
@@ -193,6 +234,7 @@ export class AnomalyDetector {
 function validate(o: DetectorOptions): Readonly<DetectorOptions> {
   const counts = ['warmup', 'shapeExclusion', 'quietLength'] as const;
   const positiveCounts = [
+    'learningLength',
     'levelWindow',
     'shapeWindow',
     'shapeMemory',
@@ -215,13 +257,17 @@ function validate(o: DetectorOptions): Readonly<DetectorOptions> {
     'longVarianceAlpha',
     'alarmLevel',
     'quietFactor',
+    'noveltyWeight',
+    'fatigueStep',
   ] as const;
   for (const key of fractions) {
     if (!(o[key] >= 0 && o[key] <= 1)) throw new RangeError(`${key} must be in [0, 1], got ${o[key]}`);
   }
   if (!(o.rarityHalfAt > 0)) throw new RangeError(`rarityHalfAt must be positive, got ${o.rarityHalfAt}`);
-  if (!(o.seasonPeriod >= 0))
-    throw new RangeError(`seasonPeriod must be non-negative, got ${o.seasonPeriod}`);
+  if (!(o.fatigueDecay > 0)) throw new RangeError(`fatigueDecay must be positive, got ${o.fatigueDecay}`);
+  for (const key of ['seasonPeriod', 'longSeasonPeriod'] as const) {
+    if (!(o[key] >= 0)) throw new RangeError(`${key} must be non-negative, got ${o[key]}`);
+  }
   if (typeof o.analogForecast !== 'boolean') {
     throw new RangeError(`analogForecast must be a boolean, got ${o.analogForecast}`);
   }

@@ -7,6 +7,11 @@ export {
   type DetectorOptions,
   type ScoreParts,
 } from './detector.ts';
+export {
+  DEFAULT_EPISODE_NOVELTY_OPTIONS,
+  EpisodeNovelty,
+  type EpisodeNoveltyOptions,
+} from './episode-novelty.ts';
 export { SurpriseLikelihood, type SurpriseLikelihoodOptions } from './surprise-likelihood.ts';
 export { logNormalTail, rarityScore } from './tail-probability.ts';
 export { WindowStats } from './window-stats.ts';
