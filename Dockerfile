@@ -21,9 +21,14 @@ RUN node -e "new (require('better-sqlite3'))(':memory:').close()"
 
 # build: the TypeScript compiled to dist/ (bin/build.mjs, esbuild), which bin/homeostat.js runs
 # instead of the sources while it is newer than them: no tsx loader, less memory per process.
-FROM deps AS build
+# The dashboard's web app is bundled here too (Vite, a development dependency), so this stage has
+# every dependency; native install scripts are skipped, nothing here runs them.
+FROM node:${NODE_VERSION}-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN node bin/build.mjs
+RUN node bin/build.mjs && node bin/build-web.mjs
 
 # runtime: Node, the dependencies, the sources and their build, owned by root and run by an
 # unprivileged user.
@@ -39,6 +44,7 @@ COPY . .
 # COPY keeps mtimes: the build stamp (written at build time) is newer than every source, so
 # bin/homeostat.js runs dist/.
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/dashboard/web/dist ./dashboard/web/dist
 # Numeric, so that Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 10001:10001
 # 8080 operator metrics, 8081 operator health, 8090 dashboard.

@@ -1,13 +1,16 @@
 // What `npm start` runs on top of the sandbox: the bundled fleet with a gentle background load,
 // Homeostat's CRDs with the example policies for the fleet, and the operator (in this process,
 // with leader election on the usual Lease, so an operator started elsewhere against the same
-// sandbox does not act twice); later the chaos engine and the dashboard.
+// sandbox does not act twice), the chaos engine with the fleet's scheduled demo experiments, and the
+// dashboard, whose control token is printed.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
+import { parseChaosEngineOptions, type RunningChaosEngine, startChaosEngine } from '../chaos/index.ts';
 import { crdManifests, parseResiliencePolicy } from '../crds/index.ts';
+import { type RunningDashboard, startDashboard } from '../dashboard/server/index.ts';
 import { errorMessage, isAlreadyExists, KubeClient } from '../kube/index.ts';
 import { parseOperatorOptions, type RunningOperator, startOperator } from '../operator/index.ts';
 import { deployFleet, FLEET_NAMESPACE } from '../sample-services/deploy.ts';
@@ -19,6 +22,8 @@ import type { Sandbox } from '../sandbox/index.ts';
 const BACKGROUND_RPS = 5;
 const OPERATOR_NAMESPACE = 'homeostat-system';
 const EXAMPLES_DIR = join(import.meta.dirname, '../crds/examples');
+const CHAOS_DEMO = join(import.meta.dirname, '../chaos/engine/examples/fleet-demo.yaml');
+const DASHBOARD_PORT = 8090;
 
 /** Creates the object, or replaces it (keeping its status) when it exists: idempotent across restarts. */
 async function createOrReplace(client: KubeClient, collection: string, obj: any): Promise<void> {
@@ -121,6 +126,64 @@ async function runOperator(sandbox: Sandbox, dataDir: string): Promise<RunningOp
   }
 }
 
+/** The scheduled demo experiments (latency on payments, a pod kill on orders, every five minutes). */
+async function applyDemoExperiments(client: KubeClient): Promise<string[]> {
+  const applied: string[] = [];
+  for (const doc of parseAllDocuments(readFileSync(CHAOS_DEMO, 'utf8'))) {
+    const obj = doc.toJS();
+    if (obj?.kind !== 'ChaosExperiment') continue;
+    const ns = obj.metadata.namespace ?? FLEET_NAMESPACE;
+    await createOrReplace(client, `/apis/homeostat.dev/v1alpha1/namespaces/${ns}/chaosexperiments`, obj);
+    applied.push(`${ns}/${obj.metadata.name} (${obj.spec.fault.kind}, cron "${obj.spec.schedule?.cron}")`);
+  }
+  return applied;
+}
+
+async function runChaosEngine(sandbox: Sandbox, dataDir: string): Promise<RunningChaosEngine> {
+  const logger = pino(
+    { level: 'info', base: { component: 'chaos-engine' } },
+    pino.destination({ dest: join(dataDir, 'chaos.log'), mkdir: true, sync: false }),
+  );
+  return startChaosEngine(
+    parseChaosEngineOptions({
+      namespace: OPERATOR_NAMESPACE,
+      ...(sandbox.prometheusUrl ? { prometheusUrl: sandbox.prometheusUrl } : {}),
+      logLevel: 'info',
+    }),
+    { kubeConfig: sandbox.kubeConfig(), logger },
+  );
+}
+
+/** The dashboard on its usual port when it is free, else on any. */
+async function runDashboard(
+  sandbox: Sandbox,
+  dataDir: string,
+  operator: RunningOperator,
+): Promise<RunningDashboard> {
+  const logger = pino(
+    { level: 'info', base: { component: 'dashboard' } },
+    pino.destination({ dest: join(dataDir, 'dashboard.log'), mkdir: true, sync: false }),
+  );
+  const deps = {
+    kubeConfig: sandbox.kubeConfig(),
+    bus: operator.bus,
+    decisions: () => operator.decisionLog(),
+    logger,
+  };
+  const options = (port: number) => ({
+    host: '127.0.0.1',
+    port,
+    namespace: OPERATOR_NAMESPACE,
+    controlLogFile: join(dataDir, 'dashboard', 'controls.jsonl'),
+  });
+  try {
+    return await startDashboard(options(DASHBOARD_PORT), deps);
+  } catch (err) {
+    if (!/EADDRINUSE|in use/i.test(errorMessage(err))) throw err;
+    return startDashboard(options(0), deps);
+  }
+}
+
 export async function startExtras(ctx: {
   sandbox: Sandbox;
   dataDir: string;
@@ -167,11 +230,20 @@ export async function startExtras(ctx: {
     await ensureNamespace(client, OPERATOR_NAMESPACE);
     const operator = await runOperator(ctx.sandbox, ctx.dataDir);
     stops.unshift(() => operator.stop());
+    const chaos = await runChaosEngine(ctx.sandbox, ctx.dataDir);
+    stops.unshift(() => chaos.stop());
+    const experiments = ctx.fleet ? await applyDemoExperiments(client) : [];
+    const dashboard = await runDashboard(ctx.sandbox, ctx.dataDir, operator);
+    stops.unshift(() => dashboard.stop());
     banner.splice(
       ctx.fleet ? 2 : 0,
       0,
+      `  dashboard:   ${dashboard.url}#token=${dashboard.token}`,
+      '               (the token allows halt, pause and experiments; without it the page is read-only)',
       `  operator:    metrics ${operator.metricsUrl}/metrics, health ${operator.healthUrl}/healthz`,
       `               log ${join(ctx.dataDir, 'operator.log')}; halt with: homeostat halt --namespace ${OPERATOR_NAMESPACE} --reason "..."`,
+      `  chaos:       log ${join(ctx.dataDir, 'chaos.log')}; homeostat chaos list -A, homeostat chaos plan -f exp.yaml`,
+      ...experiments.map((e, i) => `${i === 0 ? '  experiments: ' : '               '}${e}`),
     );
     banner.push(
       '',

@@ -62,6 +62,8 @@ export interface RunningOperator {
   /** The live feed: decisions, verifications and status changes (for the dashboard). */
   readonly bus: EventBus<KnownFeedEvents>;
   isLeader(): boolean;
+  /** The decision log while this replica leads (it is open only then), for queries such as the dashboard's. */
+  decisionLog(): DecisionLog | undefined;
   /** Stops leading (releasing the lease), then everything else. */
   stop(): Promise<void>;
 }
@@ -226,6 +228,7 @@ export async function startOperator(
   );
 
   /** One leadership term: warm caches, the decision log, the controller until the signal aborts. */
+  let openLog: DecisionLog | undefined;
   const term = async (signal: AbortSignal): Promise<void> => {
     try {
       await factory.waitForSync({ signal });
@@ -299,8 +302,10 @@ export async function startOperator(
         metrics: metrics.kube.controller,
         queueMetrics: metrics.kube.workQueue,
       });
+      openLog = decisionLog;
       await controller.runTerm(signal);
     } finally {
+      if (openLog === decisionLog) openLog = undefined;
       await registry?.stop();
       await verifier.stop();
       await decisionLog.close();
@@ -340,6 +345,7 @@ export async function startOperator(
     metrics,
     bus,
     isLeader: () => (elector ? elector.isLeader() : soloAbort !== undefined && !soloAbort.signal.aborted),
+    decisionLog: () => openLog,
     stop() {
       stopping ??= (async () => {
         log.info('operator stopping');

@@ -53,6 +53,8 @@ export interface StartedExtras {
 }
 
 export interface UpHooks {
+  /** Scrape jobs added to the sandbox's Prometheus; see SandboxOptions.extraScrapeConfigs. */
+  extraScrapeConfigs?: (kubeletUrl: string) => Record<string, unknown>[];
   /** Later components (fleet, operator, chaos, dashboard) start here once the sandbox is up. */
   afterStart?: (ctx: {
     sandbox: Sandbox;
@@ -103,6 +105,9 @@ export function sandboxCommand(hooks: UpHooks = {}): Command {
         imageRegistryFile: o.imageRegistry,
         prometheus: o.prometheus === false ? false : 'auto',
         prometheusPort: o.prometheusPort,
+        ...(hooks.extraScrapeConfigs && o.homeostat !== false
+          ? { extraScrapeConfigs: hooks.extraScrapeConfigs }
+          : {}),
       });
       const state: StateFile = {
         pid: process.pid,

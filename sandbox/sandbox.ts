@@ -33,6 +33,11 @@ export interface SandboxOptions {
   prometheus?: boolean | 'auto';
   /** Prometheus listen port; 0 picks a free one. */
   prometheusPort?: number;
+  /**
+   * More scrape jobs for the sandbox's Prometheus (for example the chaos proxy sidecars), given the
+   * kubelet's URL, whose /http_sd/pods discovers pods with kubernetes_sd's labels.
+   */
+  extraScrapeConfigs?: (kubeletUrl: string) => Record<string, unknown>[];
   logger?: Logger;
 }
 
@@ -149,6 +154,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         dataDir: join(dataDir, 'prometheus'),
         kubeletUrl,
         port: opts.prometheusPort ?? 0,
+        ...(opts.extraScrapeConfigs ? { extraScrapeConfigs: opts.extraScrapeConfigs(kubeletUrl) } : {}),
       });
       prometheusUrl = prom.url;
       stops.push(() => prom.stop());

@@ -99,14 +99,19 @@ describe('Dockerfile', () => {
     expect(rest).toEqual([]);
     expect([deps!.name, build!.name, runtime!.name]).toEqual(['deps', 'build', 'runtime']);
     expect(deps!.from).toMatch(/^node:\$\{NODE_VERSION\}-bookworm$/);
-    expect(build!.from).toBe('deps');
-    expect(of(build!, 'RUN').map(text)).toEqual(['node bin/build.mjs']);
+    // The build stage has development dependencies too (Vite bundles the dashboard's web app).
+    expect(build!.from).toMatch(/^node:\$\{NODE_VERSION\}-bookworm$/);
+    expect(of(build!, 'RUN').map(text)).toEqual([
+      'npm ci --ignore-scripts --no-audit --no-fund',
+      'node bin/build.mjs && node bin/build-web.mjs',
+    ]);
     expect(runtime!.from).toMatch(/^node:\$\{NODE_VERSION\}-bookworm-slim$/);
     // From the full image the runtime takes only the installed dependencies and the compiled code.
     const fromStages = of(runtime!, 'COPY').filter((c) => copyFrom(c) !== undefined);
     expect(fromStages.map((c) => [copyFrom(c), text(c)])).toEqual([
       ['deps', '/app/node_modules ./node_modules'],
       ['build', '/app/dist ./dist'],
+      ['build', '/app/dashboard/web/dist ./dashboard/web/dist'],
     ]);
   });
 
