@@ -53,6 +53,21 @@ describe('target ports', () => {
     expect(resolveTargetPort({ port: 80 }, p)).toBe(80);
     expect(resolveTargetPort({ port: 80, targetPort: 'http', protocol: 'UDP' }, p)).toBeUndefined();
   });
+
+  it('resolves names on native sidecars, not on init containers that run to completion', () => {
+    const p = pod('a', '10.0.0.1', { httpPort: 8080 });
+    p.spec!.initContainers = [
+      { name: 'setup', image: 'busybox', ports: [{ name: 'setup-port', containerPort: 7000 }] },
+      {
+        name: 'proxy',
+        image: 'proxy',
+        restartPolicy: 'Always',
+        ports: [{ name: 'proxy', containerPort: 15080 }],
+      },
+    ];
+    expect(resolveTargetPort({ port: 80, targetPort: 'proxy' }, p)).toBe(15080);
+    expect(resolveTargetPort({ port: 80, targetPort: 'setup-port' }, p)).toBeUndefined();
+  });
 });
 
 describe('Endpoints subsets', () => {

@@ -4,6 +4,7 @@
 import type {
   CoreV1EndpointPort,
   DiscoveryV1EndpointPort,
+  V1Container,
   V1Endpoint,
   V1EndpointAddress,
   V1EndpointSlice,
@@ -29,13 +30,22 @@ const HEADLESS_LABEL = 'service.kubernetes.io/headless';
  * among the pod's container ports (same protocol), or the service port itself when unset.
  * undefined when a named port does not exist on this pod — the pod is then left out for this port.
  */
+/** Containers whose ports a Service can name: regular ones and native sidecars, as Kubernetes 1.29+. */
+export function podPortContainers(pod: V1Pod): V1Container[] {
+  return [
+    ...(pod.spec?.containers ?? []),
+    ...(pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'),
+  ];
+}
+
 export function resolveTargetPort(sp: V1ServicePort, pod: V1Pod): number | undefined {
   const target = sp.targetPort;
   if (target === undefined || target === null || target === '') return sp.port;
   if (typeof target === 'number') return target;
   if (/^\d+$/.test(target)) return Number(target);
   const protocol = sp.protocol ?? 'TCP';
-  for (const c of pod.spec?.containers ?? []) {
+  // podutil.FindPort: regular containers, then sidecars (init containers that keep running).
+  for (const c of podPortContainers(pod)) {
     for (const p of c.ports ?? []) {
       if (p.name === target && (p.protocol ?? 'TCP') === protocol) return p.containerPort;
     }

@@ -165,7 +165,10 @@ export function endpointsTargetGroups(
           const pod = lookupPod(a.targetRef.namespace ?? namespace, a.targetRef.name ?? '');
           if (pod) {
             Object.assign(labels, podLabels(pod));
-            for (const c of pod.spec?.containers ?? []) {
+            for (const c of [
+              ...(pod.spec?.containers ?? []),
+              ...(pod.spec?.initContainers ?? []).filter((x) => x.restartPolicy === 'Always'),
+            ]) {
               const cp = c.ports?.find(
                 (x) => x.containerPort === port.port && (x.protocol ?? 'TCP') === (port.protocol ?? 'TCP'),
               );
@@ -177,7 +180,7 @@ export function endpointsTargetGroups(
                 [`${p}port_name`]: cp.name ?? '',
                 [`${p}port_number`]: String(cp.containerPort),
                 [`${p}port_protocol`]: cp.protocol ?? 'TCP',
-                [`${p}init`]: 'false',
+                [`${p}init`]: String(c.restartPolicy === 'Always'),
               });
             }
           }
