@@ -458,6 +458,8 @@ export function chaosCommand(): Command {
     .option('--prometheus-url <url>', 'Prometheus for PromQL probes and abort conditions')
     .option('--proxy-token-file <file>', "the fault proxies' admin token (else the per-namespace Secret)")
     .option('--workers <n>', 'experiments reconciled at once', '4')
+    .option('--host <host>', 'address of the health port', '127.0.0.1')
+    .option('--health-port <port>', '/healthz and /readyz on this port (for probes); none without it')
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -487,12 +489,27 @@ export function chaosCommand(): Command {
         fail(errorMessage(err));
       }
       try {
+        const healthPort = o.healthPort === undefined ? undefined : Number(o.healthPort);
+        if (
+          healthPort !== undefined &&
+          !(Number.isInteger(healthPort) && healthPort >= 0 && healthPort <= 65535)
+        )
+          fail(`--health-port: ${o.healthPort} is not a port number (0..65535)`);
         const { startChaosEngine } = await import('./engine/engine.ts');
         const engine = await startChaosEngine(options);
+        // Up once started (informers synced); a wedged event loop fails the probe by not answering.
+        const { json, startHttpServer } = await import('../operator/server/index.ts');
+        const health =
+          healthPort === undefined
+            ? undefined
+            : await startHttpServer(o.host, healthPort, {
+                '/healthz': () => json(200, { status: 'ok' }),
+                '/readyz': () => json(200, { status: 'ok', leader: engine.isLeader() }),
+              });
         await new Promise<void>((resolve) => {
           const onSignal = () => {
             setTimeout(() => process.exit(1), 25_000).unref();
-            engine.stop().then(resolve, resolve);
+            Promise.all([health?.close(), engine.stop()]).then(() => resolve(), resolve);
           };
           process.once('SIGTERM', onSignal);
           process.once('SIGINT', onSignal);

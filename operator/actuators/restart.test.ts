@@ -81,7 +81,9 @@ describe('Actuator.restartPod', () => {
     const out = await actuator.restartPod(refOf(pod!), { mode: 'evict' });
     expect(out).toMatchObject({ outcome: 'blocked', reason: 'DisruptionBudget' });
     expect(out.message).toContain("would violate the pod's disruption budget");
-    expect(out.message).toContain('The disruption budget guarded-pdb needs 2 healthy pods and has 2 currently');
+    expect(out.message).toContain(
+      'The disruption budget guarded-pdb needs 2 healthy pods and has 2 currently',
+    );
     expect(actions).toEqual([
       expect.objectContaining({ action: 'restartPod', outcome: 'blocked', reason: 'DisruptionBudget' }),
     ]);

@@ -118,16 +118,16 @@ describe('RBAC', () => {
     );
   });
 
-  it('lets the operator hold only its own Lease and read the halt, only in the release namespace', () => {
+  it('lets the operator and chaos engine hold only their own Leases, and read the halt and keep models in ConfigMaps, only in the release namespace', () => {
     const lease = role('Role', 'homeostat-operator-leader-election');
     expect(lease.metadata.namespace).toBe('homeostat-system');
     expect(grants(lease.rules)).toEqual(
       [
-        ...perm('core', ['configmaps'], ['get', 'list', 'watch']),
+        ...perm('core', ['configmaps'], ['get', 'list', 'watch', 'create', 'update', 'patch']),
         'coordination.k8s.io/leases create',
-        'coordination.k8s.io/leases get [homeostat-operator]',
-        'coordination.k8s.io/leases patch [homeostat-operator]',
-        'coordination.k8s.io/leases update [homeostat-operator]',
+        'coordination.k8s.io/leases get [homeostat-operator,homeostat-chaos]',
+        'coordination.k8s.io/leases patch [homeostat-operator,homeostat-chaos]',
+        'coordination.k8s.io/leases update [homeostat-operator,homeostat-chaos]',
       ].sort(),
     );
     for (const r of roles().filter((x) => x.kind === 'ClusterRole'))
@@ -137,12 +137,23 @@ describe('RBAC', () => {
       ).toBe(false);
   });
 
-  it('gives the dashboard read access and patches on the custom resources only', () => {
+  it('gives the dashboard read access, patches on the custom resources, experiments to start, and the halt ConfigMap only', () => {
     const writes = grants(role('ClusterRole', 'homeostat-dashboard').rules).filter(
       (g) => !/ (get|list|watch)$/.test(g),
     );
     expect(writes).toEqual(
-      perm('homeostat.dev', ['resiliencepolicies', 'chaosexperiments'], ['patch']).sort(),
+      [
+        ...perm('homeostat.dev', ['resiliencepolicies', 'chaosexperiments'], ['patch']),
+        ...perm('homeostat.dev', ['chaosexperiments'], ['create']),
+      ].sort(),
+    );
+    const halt = role('Role', 'homeostat-dashboard-halt');
+    expect(halt.metadata.namespace).toBe('homeostat-system');
+    expect(grants(halt.rules)).toEqual(
+      [
+        'core/configmaps create',
+        ...['get', 'list', 'watch', 'update', 'patch'].map((v) => `core/configmaps ${v} [homeostat-halt]`),
+      ].sort(),
     );
   });
 
@@ -153,8 +164,8 @@ describe('RBAC', () => {
         .map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
     );
     const bindings = objects.filter((o) => o.kind.endsWith('Binding')) as any[];
-    // Operator (cluster and leader election), dashboard, and the chaos proxies' token.
-    expect(bindings).toHaveLength(4);
+    // Operator (cluster and leader election), dashboard (cluster and halt), and the chaos proxies' token.
+    expect(bindings).toHaveLength(5);
     for (const b of bindings) {
       const target = role(b.roleRef.kind, b.roleRef.name);
       expect(target, `${describeObject(b)} refers to ${b.roleRef.kind} ${b.roleRef.name}`).toBeDefined();

@@ -116,7 +116,25 @@ describe('the operator', () => {
     expect(env.get('POD_IP')).toBe('status.podIP');
     const role = get(defaults, 'Role', 'homeostat-operator-leader-election');
     expect(role.metadata.namespace).toBe(NS);
-    expect(role.rules.find((r: any) => r.resourceNames)?.resourceNames).toEqual(['homeostat-operator']);
+    expect(role.rules.find((r: any) => r.resourceNames)?.resourceNames).toEqual([
+      'homeostat-operator',
+      'homeostat-chaos',
+    ]);
+  });
+
+  it('runs the chaos engine beside the operator, on its own Lease and health port, and leaves it out when disabled', async () => {
+    const containers = get(defaults, 'Deployment', 'homeostat-operator').spec.template.spec.containers;
+    const chaos = containers.find((c: any) => c.name === 'chaos-engine');
+    expect(chaos.args.slice(0, 2)).toEqual(['chaos', 'engine']);
+    expect(chaos.args).toContain('--health-port=8082');
+    expect(chaos.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'chaos-health' });
+    const off = await renderChart({ set: ['chaos.enabled=false'], includeCrds: false });
+    const only = get(off, 'Deployment', 'homeostat-operator').spec.template.spec.containers;
+    expect(only.map((c: any) => c.name)).toEqual(['operator']);
+    expect(
+      get(off, 'Role', 'homeostat-operator-leader-election').rules.find((r: any) => r.resourceNames)
+        ?.resourceNames,
+    ).toEqual(['homeostat-operator']);
   });
 
   it('probes liveness and readiness on the health port and serves metrics through a Service', () => {
