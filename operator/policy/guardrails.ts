@@ -99,6 +99,10 @@ function check(
       return fail(`a chaos experiment is running against the target${names} and pauseDuringChaos is on`);
     }
     case 'FreshData': {
+      // Restarting a pod that serves nothing, on its readiness as the API reports it, takes no
+      // capacity away and reads no metric: missing metrics are no reason to leave it broken.
+      if (p.action === 'Restart' && p.requires.length === 0 && !disrupts(ctx, p))
+        return pass('the pod is not serving and the decision reads its readiness from the API, not metrics');
       const gaps = ctx.missingCore.map((s) => {
         const r = ctx.target[s];
         return r.freshness === 'Stale' && r.observedAt !== undefined

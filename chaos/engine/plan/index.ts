@@ -1,5 +1,5 @@
 // The chaos planner: pure target selection and safety checks, shared by the engine and the CLI.
-export { matchesSelector } from './labels.ts';
+export { matchesLabelSelector as matchesSelector } from '../../../crds/index.ts';
 export {
   type ActiveExperiment,
   type BlastRadius,

@@ -2,8 +2,11 @@
 // other running experiments) and the safety settings to the targets of one run, or the reason it
 // must not run. The reconciler and `homeostat chaos plan` both call it, so the plan a user previews
 // is the plan the engine carries out.
-import { CHAOS_OPT_IN_ANNOTATION, type ChaosExperimentSpec } from '../../../crds/index.ts';
-import { matchesSelector } from './labels.ts';
+import {
+  CHAOS_OPT_IN_ANNOTATION,
+  type ChaosExperimentSpec,
+  matchesLabelSelector,
+} from '../../../crds/index.ts';
 import { comparePods, type PodRef, podKey, selectTargets } from './select.ts';
 
 export interface NamespaceInfo {
@@ -146,7 +149,8 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
   for (const e of input.active) for (const t of e.targets) heldBy.set(podKey(t), `${e.namespace}/${e.name}`);
   const eligible: PodInfo[] = [];
   for (const pod of [...input.pods].sort(comparePods)) {
-    if (!inScope.has(pod.namespace) || !matchesSelector(pod.labels, spec.selector.labelSelector)) continue;
+    if (!inScope.has(pod.namespace) || !matchesLabelSelector(spec.selector.labelSelector, pod.labels))
+      continue;
     const ref = { namespace: pod.namespace, name: pod.name };
     const holder = heldBy.get(podKey(pod));
     if (pod.deleting) plan.excluded.push({ pod: ref, why: 'Deleting' });
