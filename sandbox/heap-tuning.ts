@@ -6,8 +6,8 @@
 import { setFlagsFromString } from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
 
-/** Next old-generation limit = live size × 1.3 (V8's default factor goes up to 4). */
-const HEAP_GROWING_PERCENT = 30;
+/** Next old-generation limit = live size × 1.5 (V8's default factor goes up to 4). */
+const HEAP_GROWING_PERCENT = 50;
 
 /** Young generation of the components worker (controllers and virtual kubelet). */
 export const COMPONENTS_WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };

@@ -152,7 +152,7 @@ export class Store {
 
   constructor(opts: StoreOptions = {}) {
     // kube-apiserver keeps a window of recent changes per resource; informers relist beyond it.
-    this.historyPerType = opts.historyPerType ?? 5_000;
+    this.historyPerType = opts.historyPerType ?? 1_000;
     if (opts.dataDir) {
       mkdirSync(opts.dataDir, { recursive: true });
       this.logFile = join(opts.dataDir, 'objects.jsonl');
