@@ -121,9 +121,12 @@ describe('RBAC', () => {
   it('lets the operator and chaos engine hold only their own Leases, and read the halt and keep models in ConfigMaps, only in the release namespace', () => {
     const lease = role('Role', 'homeostat-operator-leader-election');
     expect(lease.metadata.namespace).toBe('homeostat-system');
+    expect(grants(role('Role', 'homeostat-operator-config').rules)).toEqual(
+      perm('core', ['configmaps'], ['get', 'list', 'watch', 'create', 'update', 'patch']).sort(),
+    );
+    expect(role('Role', 'homeostat-operator-config').metadata.namespace).toBe('homeostat-system');
     expect(grants(lease.rules)).toEqual(
       [
-        ...perm('core', ['configmaps'], ['get', 'list', 'watch', 'create', 'update', 'patch']),
         'coordination.k8s.io/leases create',
         'coordination.k8s.io/leases get [homeostat-operator,homeostat-chaos]',
         'coordination.k8s.io/leases patch [homeostat-operator,homeostat-chaos]',
@@ -164,8 +167,8 @@ describe('RBAC', () => {
         .map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
     );
     const bindings = objects.filter((o) => o.kind.endsWith('Binding')) as any[];
-    // Operator (cluster and leader election), dashboard (cluster and halt), and the chaos proxies' token.
-    expect(bindings).toHaveLength(5);
+    // Operator (cluster, leader election, ConfigMaps), dashboard (cluster and halt), and the chaos proxies' token.
+    expect(bindings).toHaveLength(6);
     for (const b of bindings) {
       const target = role(b.roleRef.kind, b.roleRef.name);
       expect(target, `${describeObject(b)} refers to ${b.roleRef.kind} ${b.roleRef.name}`).toBeDefined();

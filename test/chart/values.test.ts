@@ -108,5 +108,11 @@ describe('rules between values', () => {
           (m.object.kind === 'Role' && m.object.metadata.name === 'homeostat-operator-leader-election'),
       ),
     ).toBe(false);
+    // The halt (and the predictor's models) stay readable without leader election.
+    expect(
+      r.manifests.some(
+        (m) => m.object.kind === 'Role' && m.object.metadata.name === 'homeostat-operator-config',
+      ),
+    ).toBe(true);
   });
 });
