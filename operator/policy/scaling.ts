@@ -155,8 +155,12 @@ function round(n: number): number {
 }
 
 function pick(candidates: Candidate[]): Candidate {
-  // Ties go to the later, more specific candidate (an SLO breach over plain load).
-  return candidates.reduce((best, c) => (c.replicas >= best.replicas ? c : best));
+  // Ties go to the later, more specific candidate (an SLO breach over plain load), except the
+  // escalation's floor: a fallback, which a scaling rule that saw the same breach explains better.
+  return candidates.reduce((best, c) => {
+    if (c.replicas > best.replicas) return c;
+    return c.replicas === best.replicas && c.rule !== 'healing/Escalation' ? c : best;
+  });
 }
 
 function scaleProposal(
