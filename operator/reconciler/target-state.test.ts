@@ -147,32 +147,6 @@ describe('the target as the engine sees it', () => {
     ).toBe(true);
   });
 
-  it('does not reopen a finished rollout when one of its pods goes unready later', () => {
-    const settledThenUnready = {
-      observedGeneration: 2,
-      replicas: 3,
-      updatedReplicas: 3,
-      availableReplicas: 2,
-    };
-    const progressing = (reason: string) => ({
-      type: 'Progressing',
-      status: 'True',
-      reason,
-    });
-    expect(
-      rolloutInProgress(
-        deployment({
-          status: { ...settledThenUnready, conditions: [progressing('NewReplicaSetAvailable')] },
-        }),
-      ),
-    ).toBe(false);
-    expect(
-      rolloutInProgress(
-        deployment({ status: { ...settledThenUnready, conditions: [progressing('ReplicaSetUpdated')] } }),
-      ),
-    ).toBe(true);
-  });
-
   it('gives each pod its readiness, restarts, revision, requests and quarantine', () => {
     const info = deploymentState(deployment({ revision: '3' }), rss);
     const p = podState(pod('orders-ccc-1', { rs: 'orders-ccc', restarts: [2, 1] }), info, noQuarantine);

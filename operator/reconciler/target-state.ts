@@ -62,20 +62,14 @@ export function selects(selector: V1LabelSelector | undefined, labels: Record<st
 
 /**
  * A rollout is complete when the controller has seen the latest spec and every replica runs the new
- * template and is available (kubectl rollout status's rule). A pod of a finished rollout that later
- * goes unready does not reopen it: the deployment controller keeps Progressing's reason at
- * NewReplicaSetAvailable, and such a pod is a healing matter, not a rollout one.
+ * template and is available (kubectl rollout status's rule).
  */
 export function rolloutInProgress(deploy: V1Deployment): boolean {
   const s = deploy.status ?? {};
   const want = deploy.spec?.replicas ?? 1;
   if ((s.observedGeneration ?? 0) < (deploy.metadata?.generation ?? 0)) return true;
   const updated = s.updatedReplicas ?? 0;
-  if (updated < want || (s.replicas ?? 0) > updated) return true;
-  const completed = (s.conditions ?? []).some(
-    (c) => c.type === 'Progressing' && c.status === 'True' && c.reason === 'NewReplicaSetAvailable',
-  );
-  return !completed && (s.availableReplicas ?? 0) < updated;
+  return updated < want || (s.replicas ?? 0) > updated || (s.availableReplicas ?? 0) < updated;
 }
 
 export interface RevisionInfo {
