@@ -18,7 +18,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { homeostatNabDetector } from '../predictor/anomaly/index.ts';
+import { homeostatNabDetector, ResonanceNovelty } from '../predictor/anomaly/index.ts';
 import {
   type AnomalyDetector,
   loadDetectorResults,
@@ -36,6 +36,11 @@ import { type BenchRow, machine, printAndSave } from './report.ts';
 const DETECTORS: Record<string, AnomalyDetector> = {
   null: nullDetector,
   homeostat: homeostatNabDetector,
+  // The ARTime-like signal of homeostat alone, for comparison with the published ARTime.
+  resonance: (series) => {
+    const novelty = new ResonanceNovelty({ learningLength: Math.max(1, series.probation) });
+    return Float64Array.from(series.values, (v) => novelty.update(v));
+  },
 };
 
 /** What a detector must reach, per profile: the published numbers for numenta, issue 6's targets for ours. */

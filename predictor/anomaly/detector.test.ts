@@ -88,9 +88,11 @@ describe('AnomalyDetector on synthetic series', () => {
   });
 
   it('silences the scores right after an alarm, so one incident raises one alarm', () => {
-    // Without the episode novelty, which damps its own alarms (episode-novelty.test.ts).
+    // Without the novelty signals, which mask their own alarms (episode-novelty.test.ts,
+    // resonance-novelty.test.ts).
     const { after } = score((i, n) => (i === CHANGE || i === CHANGE + 5 ? 20 : 10 + n), 7, {
       noveltyWeight: 0,
+      resonanceWeight: 0,
     });
     expect(after[0]).toBeGreaterThanOrEqual(ALARM);
     expect(after.slice(1, DEFAULT_DETECTOR_OPTIONS.quietLength + 1)).toEqual(
@@ -104,6 +106,7 @@ describe('AnomalyDetector on synthetic series', () => {
       const { after } = score((i, n) => (spikes.includes(i) ? 30 : 10 + n), 7, {
         fatigueStep,
         noveltyWeight: 0,
+        resonanceWeight: 0,
       });
       return spikes.map((i) => after[i - CHANGE]);
     };
@@ -124,6 +127,7 @@ describe('AnomalyDetector on synthetic series', () => {
       'novelty',
       'point',
       'quiet',
+      'resonance',
       'shape',
       'spread',
     ]);
@@ -144,6 +148,7 @@ describe('AnomalyDetector on synthetic series', () => {
     expect(() => new AnomalyDetector({ shapeWindow: 0 })).toThrow(/shapeWindow/);
     expect(() => new AnomalyDetector({ learningLength: 0 })).toThrow(/learningLength/);
     expect(() => new AnomalyDetector({ noveltyWeight: 1.5 })).toThrow(/noveltyWeight/);
+    expect(() => new AnomalyDetector({ resonanceWeight: -1 })).toThrow(/resonanceWeight/);
     expect(() => new AnomalyDetector({ longSeasonPeriod: -1 })).toThrow(/longSeasonPeriod/);
     expect(() => new AnomalyDetector({ fatigueDecay: 0 })).toThrow(/fatigueDecay/);
     expect(() => new AnomalyDetector({ disabled: ['bogus' as 'point'] })).toThrow(/bogus/);

@@ -8,12 +8,16 @@
 //   - shape: distance of the latest window from its nearest past window (broken patterns).
 // After an alarm the following scores are silenced for a while (one incident should raise one
 // alarm, not one per row it lasts) and later scores are damped a little more ("fatigue", which
-// wears off): a series that keeps alarming must give stronger evidence. A fifth, coarser signal,
-// the episode novelty (episode-novelty.ts), joins the result with its own alarm damping. Everything
-// is causal: the score of a value depends only on it and the values before it, and the options
-// are the same for every series.
+// wears off): a series that keeps alarming must give stronger evidence. Two coarser signals join
+// the result with their own alarm masking: the episode novelty (episode-novelty.ts, nearest past
+// window) and the resonance novelty (resonance-novelty.ts, adaptive-resonance categories in the
+// manner of ARTime). The resonance novelty catches what the fine signals miss in long series
+// (machine_temperature, rogue_agent_key_*, art_daily_nojump on NAB), the fine ones what it misses in
+// short ones. Everything is causal: the score of a value depends only on it and the values before
+// it, and the options are the same for every series.
 
 import { EpisodeNovelty } from './episode-novelty.ts';
+import { ResonanceNovelty } from './resonance-novelty.ts';
 import { SeasonalLag } from './seasonal-lag.ts';
 import { ShapeNovelty } from './shape-novelty.ts';
 import { SurpriseLikelihood } from './surprise-likelihood.ts';
@@ -58,6 +62,8 @@ export interface DetectorOptions {
   learningLength: number;
   /** The episode novelty joins the final score multiplied by this (0 leaves it out). */
   noveltyWeight: number;
+  /** The resonance novelty (resonance-novelty.ts) joins the final score multiplied by this (0 leaves it out). */
+  resonanceWeight: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
@@ -84,6 +90,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   fatigueDecay: 1000,
   learningLength: 750,
   noveltyWeight: 0.8,
+  resonanceWeight: 1,
 });
 
 /** Why a score is what it is: the signal scores before combination and alarm damping. */
@@ -93,6 +100,7 @@ export interface ScoreParts {
   spread: number;
   shape: number;
   novelty: number;
+  resonance: number;
   /** The combined score was damped because it came soon after an alarm. */
   quiet: boolean;
 }
@@ -119,7 +127,16 @@ export class AnomalyDetector {
   private fatigue = 0;
   private readonly fatigueRecovery: number;
   private readonly novelty: EpisodeNovelty | undefined;
-  private parts: ScoreParts = { point: 0, level: 0, spread: 0, shape: 0, novelty: 0, quiet: false };
+  private readonly resonance: ResonanceNovelty | undefined;
+  private parts: ScoreParts = {
+    point: 0,
+    level: 0,
+    spread: 0,
+    shape: 0,
+    novelty: 0,
+    resonance: 0,
+    quiet: false,
+  };
 
   constructor(options: Partial<DetectorOptions> = {}) {
     this.options = validate({ ...DEFAULT_DETECTOR_OPTIONS, ...options });
@@ -142,6 +159,10 @@ export class AnomalyDetector {
     this.novelty =
       this.options.noveltyWeight > 0
         ? new EpisodeNovelty({ learningLength: this.options.learningLength })
+        : undefined;
+    this.resonance =
+      this.options.resonanceWeight > 0
+        ? new ResonanceNovelty({ learningLength: this.options.learningLength })
         : undefined;
     const longPeriod = this.options.longSeasonPeriod;
     this.longSeason = longPeriod > 0 ? new SeasonalLag(longPeriod, longPeriod / 700) : undefined;
@@ -193,6 +214,7 @@ export class AnomalyDetector {
     const spread = this.spreadLikelihood.update(spreadRatio, 0.01);
     const shape = this.shapeLikelihood.update(novelty, 1e-3);
     const episode = this.novelty?.update(value) ?? 0;
+    const resonance = this.resonance?.update(value) ?? 0;
 
     this.forecast += o.forecastAlpha * error;
     this.baseline += o.baselineAlpha * (value - this.baseline);
@@ -219,9 +241,9 @@ export class AnomalyDetector {
       this.quietLeft = o.quietLength;
       this.fatigue = Math.min(0.9, this.fatigue + o.fatigueStep);
     }
-    // The episode novelty keeps its own alarm damping, so it joins after the quiet period.
-    score = Math.max(score, o.noveltyWeight * episode);
-    this.parts = { point, level, spread, shape, novelty: episode, quiet };
+    // The novelty signals keep their own alarm masking, so they join after the quiet period.
+    score = Math.max(score, o.noveltyWeight * episode, o.resonanceWeight * resonance);
+    this.parts = { point, level, spread, shape, novelty: episode, resonance, quiet };
     return score;
   }
 
@@ -258,6 +280,7 @@ function validate(o: DetectorOptions): Readonly<DetectorOptions> {
     'alarmLevel',
     'quietFactor',
     'noveltyWeight',
+    'resonanceWeight',
     'fatigueStep',
   ] as const;
   for (const key of fractions) {
