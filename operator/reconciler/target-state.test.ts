@@ -147,6 +147,23 @@ describe('the target as the engine sees it', () => {
     ).toBe(true);
   });
 
+  it('keeps a settled Deployment settled when one of its pods goes unready', () => {
+    const settled = (reason: string) =>
+      deployment({
+        revision: '3',
+        status: {
+          observedGeneration: 2,
+          replicas: 3,
+          updatedReplicas: 3,
+          readyReplicas: 2,
+          availableReplicas: 2,
+          conditions: [{ type: 'Progressing', status: 'True', reason }],
+        },
+      });
+    expect(deploymentState(settled('NewReplicaSetAvailable'), rss).state.rolloutInProgress).toBe(false);
+    expect(deploymentState(settled('ReplicaSetUpdated'), rss).state.rolloutInProgress).toBe(true);
+  });
+
   it('gives each pod its readiness, restarts, revision, requests and quarantine', () => {
     const info = deploymentState(deployment({ revision: '3' }), rss);
     const p = podState(pod('orders-ccc-1', { rs: 'orders-ccc', restarts: [2, 1] }), info, noQuarantine);

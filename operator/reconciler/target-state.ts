@@ -11,6 +11,9 @@ import type {
 } from '@kubernetes/client-node';
 import { type LabelSelector, matchesLabelSelector } from '../../crds/index.ts';
 import type { DeploymentState, PodState } from '../policy/index.ts';
+import { rolloutInProgress } from './rollout-progress.ts';
+
+export { rolloutInProgress, rolloutProgress } from './rollout-progress.ts';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 const TEMPLATE_HASH_LABEL = 'pod-template-hash';
@@ -58,18 +61,6 @@ export function selects(selector: V1LabelSelector | undefined, labels: Record<st
   if (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
     return false;
   return matchesLabelSelector(selector as LabelSelector, labels);
-}
-
-/**
- * A rollout is complete when the controller has seen the latest spec and every replica runs the new
- * template and is available (kubectl rollout status's rule).
- */
-export function rolloutInProgress(deploy: V1Deployment): boolean {
-  const s = deploy.status ?? {};
-  const want = deploy.spec?.replicas ?? 1;
-  if ((s.observedGeneration ?? 0) < (deploy.metadata?.generation ?? 0)) return true;
-  const updated = s.updatedReplicas ?? 0;
-  return updated < want || (s.replicas ?? 0) > updated || (s.availableReplicas ?? 0) < updated;
 }
 
 export interface RevisionInfo {
