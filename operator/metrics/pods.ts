@@ -11,9 +11,16 @@ export interface PodLike {
   };
   spec?: {
     nodeName?: string;
-    containers?: { name: string; ports?: { name?: string; containerPort: number; protocol?: string }[] }[];
+    containers?: ContainerLike[];
+    /** Native sidecars (restartPolicy Always) live here, e.g. the chaos proxy. */
+    initContainers?: ContainerLike[];
   };
   status?: { podIP?: string; phase?: string; startTime?: Date | string };
+}
+
+interface ContainerLike {
+  name: string;
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
 }
 
 /** A Deployment's pods, as the operator's informers see them. */
@@ -89,4 +96,20 @@ export function scrapeEndpoint(pod: PodLike): ScrapeEndpoint {
   const rawPath = annotations[PATH] || '/metrics';
   const path = rawPath.startsWith('/') ? rawPath : `/${rawPath}`;
   return { scrape: true, url: `${scheme}://${hostPort(ip, port)}${path}`, reason: `from ${how}` };
+}
+
+/**
+ * Where a pod's serving sidecar (the port named `portName`, e.g. the chaos proxy's `chaos-admin`)
+ * serves the metrics of the traffic it fronts, or undefined when the pod has none. Callers reach the
+ * pod through that sidecar, so its request metrics are what they experience, injected faults included.
+ */
+export function edgeEndpoint(pod: PodLike, portName: string, path = '/metrics'): string | undefined {
+  if (pod.metadata?.annotations?.[SCRAPE] === 'false') return undefined;
+  const phase = pod.status?.phase;
+  const ip = pod.status?.podIP;
+  if ((phase && phase !== 'Running') || !ip) return undefined;
+  const port = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]
+    .flatMap((c) => c.ports ?? [])
+    .find((p) => p.name === portName && (p.protocol ?? 'TCP') === 'TCP');
+  return port ? `http://${hostPort(ip, port.containerPort)}${path}` : undefined;
 }

@@ -28,7 +28,12 @@ describe('builtinQuery', () => {
     expect(q).toContain(
       'container_memory_working_set_bytes{namespace="shop",pod=~"web-1|web\\\\.2",container!="",container!="POD"}',
     );
-    expect(q.split(' or ')).toHaveLength(10);
+    // The chaos proxy sidecar's series, which every job scraping the sidecar carries, so no job matcher.
+    expect(q).toContain(
+      'sum by (pod) (rate(chaos_proxy_requests_total{namespace="shop",pod=~"web-1|web\\\\.2",code=~"5.."}[30s]))',
+    );
+    expect(q).toContain('sum by (pod, le) (rate(chaos_proxy_request_duration_seconds_bucket{');
+    expect(q.split(' or ')).toHaveLength(13);
   });
 
   it('quotes strings as PromQL reads them', () => {
@@ -37,6 +42,31 @@ describe('builtinQuery', () => {
 });
 
 describe('observationsFrom', () => {
+  it("prefers the sidecar's requests, errors and latency, which callers see, to the app's own", () => {
+    const samples = [
+      part('rps', 'a', 10),
+      part('errors', 'a', 0),
+      part('buckets', 'a', 10, { le: '0.01' }),
+      part('edge_rps', 'a', 13),
+      part('edge_errors', 'a', 3),
+      part('edge_buckets', 'a', 2, { le: '0.01' }),
+      part('edge_buckets', 'a', 13, { le: '+Inf' }),
+      part('up', 'a', 1),
+      part('rps', 'b', 4),
+      part('up', 'b', 1),
+    ];
+    const [a, b] = observationsFrom(samples, [{ name: 'a' }, { name: 'b' }]);
+    expect(a!.app).toMatchObject({
+      requestsPerSecond: 13,
+      errorsPerSecond: 3,
+      durationBuckets: [
+        { upperBound: 0.01, count: 2 },
+        { upperBound: Number.POSITIVE_INFINITY, count: 13 },
+      ],
+    });
+    expect(b!.app).toMatchObject({ requestsPerSecond: 4, errorsPerSecond: 0 });
+  });
+
   it('groups the tagged answer by pod, with scrape health and sample times', () => {
     const samples = [
       part('rps', 'a', 12),

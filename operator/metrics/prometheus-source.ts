@@ -75,6 +75,9 @@ export function builtinQuery(
     rps: `sum by (pod) (rate(${m.requests}{${app}}${w}))`,
     errors: `sum by (pod) (rate(${m.requests}{${app},${m.statusLabel}=~${promqlString(m.errorStatus)}}${w}))`,
     buckets: `sum by (pod, le) (rate(${m.duration}_bucket{${app}}${w}))`,
+    edge_rps: `sum by (pod) (rate(${m.edge.requests}{${sel}}${w}))`,
+    edge_errors: `sum by (pod) (rate(${m.edge.requests}{${sel},${m.edge.statusLabel}=~${promqlString(m.errorStatus)}}${w}))`,
+    edge_buckets: `sum by (pod, le) (rate(${m.edge.duration}_bucket{${sel}}${w}))`,
     inflight: `sum by (pod) (${m.inFlight}{${app}})`,
     queue: `sum by (pod) (${m.queueDepth}{${app}})`,
     up: `min by (pod) (up{${app}})`,
@@ -116,8 +119,10 @@ export function observationsFrom(
     const up = one('up');
     const scrapedAt = one('scraped');
     const resourcesAt = one('resources_at');
+    // Requests, errors and latency as callers see them: through the pod's sidecar when it has one.
+    const edge = one('edge_rps') !== undefined;
     const buckets: Bucket[] = [];
-    for (const s of parts.get('buckets') ?? []) {
+    for (const s of parts.get(edge ? 'edge_buckets' : 'buckets') ?? []) {
       const le = leBound(s.labels.le);
       if (le !== undefined && !Number.isNaN(s.value)) buckets.push({ upperBound: le, count: s.value });
     }
@@ -130,12 +135,12 @@ export function observationsFrom(
           : up === 1
             ? undefined
             : "Prometheus's latest scrape of the pod failed (up == 0)",
-      requestsPerSecond: one('rps'),
+      requestsPerSecond: one(edge ? 'edge_rps' : 'rps'),
       durationBuckets: buckets.length ? buckets : undefined,
       inFlight: one('inflight'),
       queueDepth: one('queue'),
     };
-    if (app.requestsPerSecond !== undefined) app.errorsPerSecond = one('errors') ?? 0;
+    if (app.requestsPerSecond !== undefined) app.errorsPerSecond = one(edge ? 'edge_errors' : 'errors') ?? 0;
     return {
       pod: name,
       startedAtMs,

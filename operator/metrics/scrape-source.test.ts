@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FaultTable, ProxyMetrics } from '../../chaos/proxy/index.ts';
 import type { PodLike } from './pods.ts';
 import { ScrapeSource } from './scrape-source.ts';
 import type { SignalValue, TargetSignals } from './signals.ts';
@@ -347,5 +348,53 @@ describe('ScrapeSource', () => {
       },
     ]);
     expect(await source.checkQuery()).toMatchObject({ status: 'unchecked' });
+  });
+  it("takes requests, errors and latency from the pod's chaos proxy sidecar, as callers see them", async () => {
+    // The proxy's own metrics registry, served on its admin port like the sidecar does.
+    const proxy = new ProxyMetrics(new FaultTable({ maxTtlMs: 60_000 }), { defaultMetrics: false });
+    const admin = createServer(async (req, res) => {
+      if (req.url !== '/metrics') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': proxy.registry.contentType }).end(await proxy.registry.metrics());
+    });
+    await new Promise<void>((r) => admin.listen(0, '127.0.0.1', r));
+    const adminPort = (admin.address() as { port: number }).port;
+    try {
+      const withSidecar = pod('web-a', a.port);
+      withSidecar.spec!.initContainers = [
+        { name: 'chaos-proxy', ports: [{ name: 'chaos-admin', containerPort: adminPort }] },
+      ];
+      const t = target(withSidecar);
+      a.requests.inc({ method: 'GET', route: '/x', status: '200' }, 0);
+      a.duration.observe({ route: '/x' }, 0.001);
+      proxy.requests.inc({ method: 'GET', code: '200' }, 0);
+      proxy.requests.inc({ method: 'GET', code: '503' }, 0);
+      proxy.duration.observe({ method: 'GET', code: '200' }, 0.001);
+      await source.read(t);
+
+      now += 10_000;
+      // The app saw 100 fast requests; callers, through the proxy, saw 30 injected aborts among
+      // 130 answers and 400 ms of injected latency on the rest.
+      a.requests.inc({ method: 'GET', route: '/x', status: '200' }, 100);
+      for (let i = 0; i < 100; i++) a.duration.observe({ route: '/x' }, 0.004);
+      proxy.requests.inc({ method: 'GET', code: '200' }, 100);
+      proxy.requests.inc({ method: 'GET', code: '503' }, 30);
+      for (let i = 0; i < 100; i++) proxy.duration.observe({ method: 'GET', code: '200' }, 0.4);
+      const read = await source.read(t);
+      expect(value(read.requestsPerSecond)).toBe(13);
+      expect(value(read.errorRatio)).toBeCloseTo(30 / 130, 6);
+      expect(value(read.latencyP50Seconds)).toBeGreaterThan(0.25);
+      expect(value(podOf(read, 'web-a').latencyP99Seconds)).toBeGreaterThan(0.25);
+
+      // A sidecar that stops answering leaves the app's own view in place.
+      await new Promise((r) => admin.close(r));
+      admin.closeAllConnections();
+      now += 10_000;
+      a.requests.inc({ method: 'GET', route: '/x', status: '200' }, 50);
+      const fallback = await source.read(t);
+      expect(value(fallback.requestsPerSecond)).toBe(5);
+      expect(value(fallback.errorRatio)).toBe(0);
+    } finally {
+      if (admin.listening) await new Promise((r) => admin.close(r));
+    }
   });
 });

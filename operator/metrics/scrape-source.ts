@@ -7,7 +7,14 @@ import type { Agent } from 'undici';
 import { MetricsError, MetricsServerError } from './errors.ts';
 import { ExpositionParseError, parseExposition, seriesKey } from './exposition.ts';
 import { authorizationHeader, type HttpAuth, httpRequest, newAgent } from './http.ts';
-import { type MetricsTarget, type PodLike, podName, podStartMs, scrapeEndpoint } from './pods.ts';
+import {
+  edgeEndpoint,
+  type MetricsTarget,
+  type PodLike,
+  podName,
+  podStartMs,
+  scrapeEndpoint,
+} from './pods.ts';
 import { type Bucket, rate } from './promql-math.ts';
 import {
   buildTargetSignals,
@@ -132,13 +139,19 @@ export class ScrapeSource implements MetricsSource {
         ? this.state(this.endpoints, `${target.namespace}/${podName(pod)} ${endpoint.url}`, endpoint.url)
         : undefined,
     );
+    const m = this.metrics;
+    const edgeStates = pods.map(({ pod }) => {
+      const url = edgeEndpoint(pod, m.edge.portName);
+      return url ? this.state(this.endpoints, `${target.namespace}/${podName(pod)} ${url}`, url) : undefined;
+    });
     const nodeStates = pods.map(({ pod }) => this.nodeState(pod));
     const defined = (s: EndpointState | undefined): s is EndpointState => s !== undefined;
-    const m = this.metrics;
     const appNames = new Set([m.requests, `${m.duration}_bucket`, m.inFlight, m.queueDepth]);
+    const edgeNames = new Set([m.edge.requests, `${m.edge.duration}_bucket`]);
     const nodeNames = new Set([m.cpu, m.memory]);
     await Promise.all([
       ...[...new Set(appStates.filter(defined))].map((s) => this.scrapeIfDue(s, appNames, false)),
+      ...edgeStates.filter(defined).map((s) => this.scrapeIfDue(s, edgeNames, false)),
       ...[...new Set(nodeStates.map((n) => n.state).filter(defined))].map((s) =>
         this.scrapeIfDue(s, nodeNames, true),
       ),
@@ -149,7 +162,7 @@ export class ScrapeSource implements MetricsSource {
     const observations: PodObservation[] = pods.map(({ pod, endpoint }, i) => {
       const name = podName(pod);
       const app = endpoint.scrape
-        ? this.appObservation(appStates[i]!)
+        ? this.appObservation(appStates[i]!, edgeStates[i])
         : { problem: `not scraped: ${endpoint.reason}` };
       return {
         pod: name,
@@ -278,7 +291,7 @@ export class ScrapeSource implements MetricsSource {
     return `one scrape so far; rates need two (the next is due within ${this.intervalMs / 1000} s)`;
   }
 
-  private appObservation(s: EndpointState): PodObservation['app'] {
+  private appObservation(s: EndpointState, edge: EndpointState | undefined): PodObservation['app'] {
     const m = this.metrics;
     const usable = this.usable(s);
     const out: PodObservation['app'] = {
@@ -290,11 +303,19 @@ export class ScrapeSource implements MetricsSource {
     if (!usable) return out;
     out.ratesPending = this.ratesPending(s);
     const errorStatus = new RegExp(`^(?:${m.errorStatus})$`);
-    out.requestsPerSecond = sumRates(s, (x) => x.name === m.requests);
+    // Requests, errors and latency as callers see them: through the sidecar when it answers.
+    const red =
+      edge && this.usable(edge) && edge.up && sumRates(edge, (x) => x.name === m.edge.requests) !== undefined
+        ? { s: edge, requests: m.edge.requests, statusLabel: m.edge.statusLabel, duration: m.edge.duration }
+        : { s, requests: m.requests, statusLabel: m.statusLabel, duration: m.duration };
+    out.requestsPerSecond = sumRates(red.s, (x) => x.name === red.requests);
     if (out.requestsPerSecond !== undefined)
       out.errorsPerSecond =
-        sumRates(s, (x) => x.name === m.requests && errorStatus.test(x.labels[m.statusLabel] ?? '')) ?? 0;
-    out.durationBuckets = bucketRates(s, `${m.duration}_bucket`);
+        sumRates(
+          red.s,
+          (x) => x.name === red.requests && errorStatus.test(x.labels[red.statusLabel] ?? ''),
+        ) ?? 0;
+    out.durationBuckets = bucketRates(red.s, `${red.duration}_bucket`);
     out.inFlight = sumLatest(s, (x) => x.name === m.inFlight);
     out.queueDepth = sumLatest(s, (x) => x.name === m.queueDepth);
     return out;

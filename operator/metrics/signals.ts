@@ -117,6 +117,17 @@ export interface SignalMetricNames {
   queueDepth: string;
   cpu: string;
   memory: string;
+  /**
+   * The serving sidecar in front of the pod (the chaos proxy): when a pod has it, request rate,
+   * errors and latency come from its series, since callers experience the pod through it.
+   */
+  edge: {
+    /** Container port name of the sidecar's metrics (init containers included). */
+    portName: string;
+    requests: string;
+    statusLabel: string;
+    duration: string;
+  };
 }
 
 export const DEFAULT_METRIC_NAMES: SignalMetricNames = {
@@ -128,6 +139,12 @@ export const DEFAULT_METRIC_NAMES: SignalMetricNames = {
   queueDepth: 'http_server_queue_depth',
   cpu: 'container_cpu_usage_seconds_total',
   memory: 'container_memory_working_set_bytes',
+  edge: {
+    portName: 'chaos-admin',
+    requests: 'chaos_proxy_requests_total',
+    statusLabel: 'code',
+    duration: 'chaos_proxy_request_duration_seconds',
+  },
 };
 
 /** Replaces $namespace and $target in a custom signal's query. */
