@@ -509,7 +509,8 @@ export class ExperimentReconciler {
     const deployments = new Set<string>();
     for (const t of targets) {
       const pod = this.o.caches.pods.get(t.pod, t.namespace);
-      const d = pod ? deploymentOfPod(pod) : t.pod.replace(/-[a-z0-9]+-[a-z0-9]+$/, '');
+      // A pod the operator quarantined has lost its ReplicaSet owner; its name still tells.
+      const d = (pod && deploymentOfPod(pod)) || t.pod.replace(/-[a-z0-9]+-[a-z0-9]+$/, '');
       if (d) deployments.add(`${t.namespace}/${d}`);
     }
     const namespaces = new Set(targets.map((t) => t.namespace));
