@@ -125,7 +125,12 @@ export function evaluatePolicy(input: EngineInput, options?: EngineOptions): Eva
       ...(halt.active
         ? { pausedReason: `cluster-wide halt${halt.reason ? `: ${halt.reason}` : ''}` }
         : chaosPause
-          ? { pausedReason: 'a chaos experiment is running against the target' }
+          ? {
+              pausedReason:
+                ctx.input.chaos.experiments.length > 0
+                  ? `chaos experiment ${ctx.input.chaos.experiments.join(', ')} is running against the target`
+                  : 'a chaos experiment is running against the target',
+            }
           : {}),
       sloBreached: ctx.slo.breached,
       breaches: ctx.slo.breaches,
