@@ -27,6 +27,7 @@ const LOADERS: Record<string, Loader> = {
   resume: async () => [(await import('../operator/cli.ts')).resumeCommand()],
   dashboard: async () => [(await import('../dashboard/server/index.ts')).dashboardCommand()],
   chaos: async () => [(await import('../chaos/cli.ts')).chaosCommand()],
+  predictor: async () => [(await import('../predictor/cli.ts')).predictorCommand()],
 };
 
 const program = new Program('homeostat')

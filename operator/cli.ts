@@ -1,15 +1,52 @@
 // `homeostat operator run` (the flags the Helm chart passes) and the cluster-wide halt:
 // `homeostat halt --reason ...` and `homeostat resume`.
 import { userInfo } from 'node:os';
-import { Command, Option } from 'commander';
+import { Command, Option, type OptionValues } from 'commander';
 import { clearHalt, HALT_CONFIGMAP, readHalt, setHalt } from '../chaos/index.ts';
 import { errorMessage, KubeClient } from '../kube/index.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
-import { defaultNamespace, OperatorOptionsError, parseOperatorOptions } from './options.ts';
+import {
+  defaultNamespace,
+  type OperatorOptions,
+  OperatorOptionsError,
+  parseOperatorOptions,
+} from './options.ts';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
+}
+
+/** `operator run`'s parsed flags as validated options; throws OperatorOptionsError naming the flags. */
+export function optionsFromFlags(o: OptionValues): OperatorOptions {
+  return parseOperatorOptions({
+    namespace: o.namespace,
+    identity: o.identity,
+    host: o.host,
+    metricsPort: o.metricsPort,
+    healthPort: o.healthPort,
+    leaderElect: o.leaderElect,
+    leaseName: o.leaseName,
+    leaseDuration: o.leaseDuration,
+    renewDeadline: o.renewDeadline,
+    retryPeriod: o.retryPeriod,
+    prometheusUrl: o.prometheusUrl || undefined,
+    prometheusScrapeInterval: o.prometheusScrapeInterval,
+    cadvisorUrl: o.cadvisorUrl,
+    watchNamespaces: o.watchNamespaces,
+    protectedNamespaces: o.protectedNamespaces,
+    workers: o.workers,
+    kubeApiQps: o.kubeApiQps,
+    kubeApiBurst: o.kubeApiBurst,
+    evaluationInterval: o.evaluationInterval,
+    decisionLogDir: o.decisionLogDir,
+    logLevel: o.logLevel,
+    kubeconfig: o.kubeconfig,
+    predictor: o.predictor,
+    modelStore: o.modelStore,
+    predictorRetrain: o.predictorRetrain,
+    riskThreshold: o.riskThreshold,
+  });
 }
 
 export function operatorCommand(): Command {
@@ -62,33 +99,27 @@ export function operatorCommand(): Command {
         .default('info'),
     )
     .option('--kubeconfig <file>', 'kubeconfig to use; default $KUBECONFIG, in-cluster, then ~/.kube/config')
+    .option(
+      '--predictor [mode]',
+      'forecasts and failure risk from Prometheus history: auto (when --prometheus-url is set), on, off; bare: on',
+      'auto',
+    )
+    .option('--no-predictor', 'no forecasts or failure risk: scale reactively only')
+    .option(
+      '--model-store <store>',
+      'where trained models are kept: configmap (operator namespace), configmap:<namespace>, file:<dir>',
+      'configmap',
+    )
+    .option('--predictor-retrain <cron>', 'when models are retrained, a cron expression', '17 * * * *')
+    .option(
+      '--risk-threshold <p>',
+      'failure risk (0..1] at or above which pre-emptive actions run, unless a policy sets its own',
+      '0.8',
+    )
     .action(async (o) => {
-      let options: ReturnType<typeof parseOperatorOptions>;
+      let options: OperatorOptions;
       try {
-        options = parseOperatorOptions({
-          namespace: o.namespace,
-          identity: o.identity,
-          host: o.host,
-          metricsPort: o.metricsPort,
-          healthPort: o.healthPort,
-          leaderElect: o.leaderElect,
-          leaseName: o.leaseName,
-          leaseDuration: o.leaseDuration,
-          renewDeadline: o.renewDeadline,
-          retryPeriod: o.retryPeriod,
-          prometheusUrl: o.prometheusUrl || undefined,
-          prometheusScrapeInterval: o.prometheusScrapeInterval,
-          cadvisorUrl: o.cadvisorUrl,
-          watchNamespaces: o.watchNamespaces,
-          protectedNamespaces: o.protectedNamespaces,
-          workers: o.workers,
-          kubeApiQps: o.kubeApiQps,
-          kubeApiBurst: o.kubeApiBurst,
-          evaluationInterval: o.evaluationInterval,
-          decisionLogDir: o.decisionLogDir,
-          logLevel: o.logLevel,
-          kubeconfig: o.kubeconfig,
-        });
+        options = optionsFromFlags(o);
       } catch (err) {
         if (err instanceof OperatorOptionsError) fail(err.message);
         throw err;

@@ -9,13 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { errorMessage, InformerFactory, KubeClient, LeaderElector } from '../kube/index.ts';
-import {
-  ConfigMapModelStore,
-  FileModelStore,
-  type ModelStore,
-  PredictorRegistry,
-  PrometheusHistory,
-} from '../predictor/index.ts';
+import { type ModelStore, PredictorRegistry, PrometheusHistory } from '../predictor/index.ts';
+import { describeModelStore, openModelStore } from '../predictor/persistence/store-spec.ts';
 import { Actuator, prometheusActuatorMetrics, quarantineInfo } from './actuators/index.ts';
 import {
   DecisionEventRecorder,
@@ -146,13 +141,12 @@ export async function startOperator(
           : {}),
       });
   const queryChecks = new QueryChecks(metricsSource);
-  // The predictor learns from Prometheus history, so it runs only where Prometheus does.
-  const predictorOn = options.predictor === 'auto' && options.prometheusUrl !== undefined;
-  const modelStore: ModelStore | undefined = !predictorOn
-    ? undefined
-    : options.modelStore === 'configmap'
-      ? new ConfigMapModelStore(client, options.namespace)
-      : new FileModelStore(options.modelStore);
+  // The predictor learns from Prometheus history, so it runs only where Prometheus does (the
+  // options refuse --predictor on without it).
+  const predictorOn = options.predictor !== 'off' && options.prometheusUrl !== undefined;
+  const modelStore: ModelStore | undefined = predictorOn
+    ? openModelStore(options.modelStore, { client: () => client, defaultNamespace: options.namespace })
+    : undefined;
   const actuator = new Actuator({
     client,
     metrics: prometheusActuatorMetrics(metrics.registry),
@@ -219,8 +213,10 @@ export async function startOperator(
       leaderElection: options.leaderElect ? `${options.namespace}/${options.leaseName}` : 'off',
       metrics: options.prometheusUrl ? `prometheus ${redactUrl(options.prometheusUrl)}` : 'direct scrape',
       predictor: predictorOn
-        ? `on, models in ${modelStore?.kind}, retrained "${options.predictorRetrain}"`
-        : 'off',
+        ? `on, models in ${describeModelStore(options.modelStore, options.namespace)}, retrained "${options.predictorRetrain}", risk threshold ${options.riskThreshold}`
+        : options.predictor === 'off'
+          ? 'off'
+          : 'off (no --prometheus-url to learn from)',
       health: servers.health.url,
       metricsUrl: `${servers.metrics.url}/metrics`,
     },

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from '../crds/index.ts';
+import { type ModelStoreSpec, parseModelStoreSpec } from '../predictor/persistence/store-spec.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -109,10 +110,28 @@ export const OperatorOptionsSchema = z
     decisionLogDir: z.string().trim().min(1, 'must not be empty'),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
     kubeconfig: z.string().trim().min(1).optional(),
-    /** auto: forecasts and failure risk when Prometheus is configured (their history comes from it); off: never. */
-    predictor: z.enum(['auto', 'off'], { error: 'must be auto or off' }).default('auto'),
-    /** Where trained models are kept: "configmap" (in the operator's namespace) or a directory. */
-    modelStore: z.string().trim().min(1, 'must not be empty').default('configmap'),
+    /**
+     * Forecasts and failure risk, learnt from Prometheus history. auto: when --prometheus-url is
+     * given; on: required (no Prometheus is an error); off: never. A bare --predictor is on.
+     */
+    predictor: z
+      .union([z.boolean(), z.string().trim()])
+      .transform((v) => (v === true ? 'on' : v === false ? 'off' : v))
+      .pipe(z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }))
+      .default('auto'),
+    /** Where trained models are kept: "configmap[:<namespace>]" (default the operator's) or "file:<dir>". */
+    modelStore: z
+      .union([z.string(), z.custom<ModelStoreSpec>((v) => typeof v === 'object' && v !== null)])
+      .transform((v, ctx): ModelStoreSpec => {
+        if (typeof v !== 'string') return v;
+        try {
+          return parseModelStoreSpec(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .default({ kind: 'configmap' }),
     /** Cron schedule of model retraining. */
     predictorRetrain: z
       .string()
@@ -143,6 +162,12 @@ export const OperatorOptionsSchema = z
           message: 'must be greater than --renew-deadline',
         });
     }
+    if (o.predictor === 'on' && o.prometheusUrl === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['predictor'],
+        message: 'needs --prometheus-url: the models learn from Prometheus history',
+      });
     if (o.kubeApiBurst < o.kubeApiQps)
       ctx.addIssue({ code: 'custom', path: ['kubeApiBurst'], message: 'must be at least --kube-api-qps' });
   });

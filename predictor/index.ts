@@ -1,7 +1,7 @@
 // Public surface of the predictor: the TF.js runtime; the load forecaster and its baselines
 // (seasonal-naive, Holt-Winters) with the backtest scorecard; the failure-risk model; training
 // from history (Prometheus or in memory); persistence (files, ConfigMaps); and the per-target
-// registry the operator runs, with its retraining schedule.
+// registry the operator runs, with its retraining schedule and the worker thread it trains in.
 export * as anomaly from './anomaly/index.ts';
 export * from './baselines/index.ts';
 export * from './forecast/index.ts';
@@ -43,3 +43,20 @@ export {
   type TrainedForecast,
   trainTargetForecast,
 } from './training/target-forecast.ts';
+export { InProcessTrainer, type RunOptions, type Trainer } from './training/trainer.ts';
+export {
+  type BacktestJob,
+  type ForecastJob,
+  type ResultOf,
+  type RiskJob,
+  runTrainingJob,
+  type TrainingJob,
+  type TrainingProgress,
+  type TrainingResult,
+} from './training/training-jobs.ts';
+export {
+  TrainingJobError,
+  TrainingWorkerCrashError,
+  WorkerTrainer,
+  type WorkerTrainerOptions,
+} from './training/worker-trainer.ts';

@@ -1,7 +1,8 @@
 // The predictor as the reconciler sees it: for one policy, the engine's forecast and risk inputs,
 // the status fields (forecast, risk) and the ForecastTrusted condition that shows the backtest
-// scorecard. The predictor runs in the operator process (a per-target model registry); nothing
-// here throws at the reconciler, which falls back to reactive scaling and says why.
+// scorecard. The predictor runs in the operator process (a per-target model registry that trains
+// in a worker thread and predicts on this one); nothing here throws at the reconciler, which falls
+// back to reactive scaling and says why.
 import type { ResiliencePolicy, ResiliencePolicyStatus } from '../../crds/index.ts';
 import type {
   PredictorRegistry,

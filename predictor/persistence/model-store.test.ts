@@ -23,7 +23,9 @@ describe('FileModelStore', () => {
   it('round-trips the parts of a target, keeps parts not saved again, and names bad input', async () => {
     const store = new FileModelStore(dir);
     expect(await store.load(target)).toBeUndefined();
+    expect(await store.list()).toEqual([]);
     await store.save(target, models);
+    expect(await store.list()).toEqual([target]);
     await store.save(target, { scorecard: { beatsBaselines: false, reason: 'worse' } });
     expect(await store.load(target)).toEqual({
       ...models,
@@ -56,6 +58,7 @@ describe('ConfigMapModelStore against the sandbox API server', () => {
     const newer = { ...models, forecaster: { ...models.forecaster, meta: { modelVersion: 'mlp-q-2' } } };
     await store.save(target, newer);
     expect(await store.load(target)).toEqual(newer);
+    expect(await store.list()).toEqual([target]);
     const cm = await client.request<{
       metadata: { labels: Record<string, string> };
       data: Record<string, string>;

@@ -3,7 +3,7 @@
 // forecaster bundle, the risk model bundle and the backtest scorecard, each with its version.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNotFound, type KubeClient } from '../../kube/index.ts';
 
@@ -18,9 +18,13 @@ export interface ModelStore {
   readonly kind: 'file' | 'configmap';
   load(target: { namespace: string; name: string }): Promise<StoredModels | undefined>;
   save(target: { namespace: string; name: string }, models: StoredModels): Promise<void>;
+  /** The targets with stored models, sorted. */
+  list(): Promise<{ namespace: string; name: string }[]>;
 }
 
 const PARTS = ['forecaster', 'risk', 'scorecard'] as const;
+const COMPONENT_LABEL = 'homeostat.dev/component';
+const TARGET_ANNOTATION = 'homeostat.dev/target';
 
 function checkName(part: string, what: string): void {
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(part))
@@ -67,6 +71,26 @@ export class FileModelStore implements ModelStore {
     return any ? out : undefined;
   }
 
+  async list(): Promise<{ namespace: string; name: string }[]> {
+    const dirs = async (path: string) => {
+      try {
+        return (await readdir(path, { withFileTypes: true }))
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+    };
+    const out: { namespace: string; name: string }[] = [];
+    for (const namespace of (await dirs(this.dir)).sort())
+      for (const name of (await dirs(join(this.dir, namespace))).sort()) {
+        const files = await readdir(join(this.dir, namespace, name));
+        if (PARTS.some((p) => files.includes(`${p}.json`))) out.push({ namespace, name });
+      }
+    return out;
+  }
+
   async save(t: { namespace: string; name: string }, models: StoredModels): Promise<void> {
     const dir = this.path(t);
     await mkdir(dir, { recursive: true });
@@ -88,7 +112,7 @@ export function modelConfigMapName(t: { namespace: string; name: string }): stri
 }
 
 interface ConfigMap {
-  metadata?: { resourceVersion?: string; [k: string]: unknown };
+  metadata?: { resourceVersion?: string; annotations?: Record<string, string>; [k: string]: unknown };
   data?: Record<string, string>;
 }
 
@@ -133,6 +157,18 @@ export class ConfigMapModelStore implements ModelStore {
     return out;
   }
 
+  async list(): Promise<{ namespace: string; name: string }[]> {
+    const list = await this.client.request<{ items?: ConfigMap[] }>('GET', this.path(), {
+      query: { labelSelector: `${COMPONENT_LABEL}=predictor` },
+    });
+    const out: { namespace: string; name: string }[] = [];
+    for (const cm of list.items ?? []) {
+      const [namespace, name, ...rest] = (cm.metadata?.annotations?.[TARGET_ANNOTATION] ?? '').split('/');
+      if (namespace && name && rest.length === 0) out.push({ namespace, name });
+    }
+    return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  }
+
   async save(t: { namespace: string; name: string }, models: StoredModels): Promise<void> {
     const name = modelConfigMapName(t);
     const data: Record<string, string> = {};
@@ -144,8 +180,8 @@ export class ConfigMapModelStore implements ModelStore {
       metadata: {
         name,
         namespace: this.namespace,
-        labels: { 'app.kubernetes.io/managed-by': 'homeostat', 'homeostat.dev/component': 'predictor' },
-        annotations: { 'homeostat.dev/target': `${t.namespace}/${t.name}` },
+        labels: { 'app.kubernetes.io/managed-by': 'homeostat', [COMPONENT_LABEL]: 'predictor' },
+        annotations: { [TARGET_ANNOTATION]: `${t.namespace}/${t.name}` },
       },
       data,
     };

@@ -1,24 +1,27 @@
 // The predictor as the operator runs it: one entry per target, with its load forecaster, backtest
 // scorecard and failure-risk model. Models are loaded from the store at first sight, retrained on
-// a cron schedule from Prometheus history (one target at a time, so the reconciler keeps a core),
-// and asked for a forecast and a risk estimate at most once per step. Nothing here throws at the
+// a cron schedule from Prometheus history (one target at a time, in a worker thread by default, so
+// training never holds the event loop that reconciles and renews the lease; this thread only
+// rebuilds the trained models and predicts), and asked for a forecast and a risk estimate at most
+// once per step. Nothing here throws at the
 // reconciler: a target without a usable model gets predictions with `notes` saying why, and the
 // operator scales reactively.
 import cron, { type ScheduledTask } from 'node-cron';
 import { AnomalyDetector } from '../anomaly/index.ts';
-import { type Forecaster, fromBundle, toBundle } from '../forecast/index.ts';
+import { type Forecaster, type ForecasterBundle, fromBundle } from '../forecast/index.ts';
 import type { ModelStore } from '../persistence/model-store.ts';
 import {
   type FaultInterval,
   type RiskModel,
+  type RiskModelBundle,
   type RiskSlo,
   riskFromBundle,
   riskMinHistory,
-  riskToBundle,
-  trainRiskModel,
 } from '../risk/index.ts';
 import type { HistorySource } from '../training/prometheus-history.ts';
-import { confidenceOf, type ScorecardSummary, trainTargetForecast } from '../training/target-forecast.ts';
+import { confidenceOf, type ScorecardSummary } from '../training/target-forecast.ts';
+import type { Trainer } from '../training/trainer.ts';
+import { WorkerTrainer } from '../training/worker-trainer.ts';
 
 export interface PredictorTarget {
   namespace: string;
@@ -75,6 +78,11 @@ export interface PredictorRegistryOptions {
   epochs?: number;
   /** Train a target with no stored model at first sight, in the background (default true). */
   trainOnFirstSight?: boolean;
+  /**
+   * Where models train (default: a worker thread the registry starts and stops). A trainer passed
+   * in is the caller's to close.
+   */
+  trainer?: Trainer;
   logger?: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
   now?: () => number;
 }
@@ -113,11 +121,18 @@ export class PredictorRegistry {
   private training: Promise<void> | undefined;
   private readonly pending = new Set<string>();
   private readonly abort = new AbortController();
+  private ownTrainer: Trainer | undefined;
 
   constructor(private readonly o: PredictorRegistryOptions) {
     this.stepMs = o.stepMs ?? 60_000;
     if (!(this.stepMs >= 1000)) throw new Error(`predictor stepMs must be at least 1000, got ${this.stepMs}`);
     this.now = o.now ?? Date.now;
+  }
+
+  private get trainer(): Trainer {
+    if (this.o.trainer) return this.o.trainer;
+    this.ownTrainer ??= new WorkerTrainer(this.o.logger ? { logger: this.o.logger } : {});
+    return this.ownTrainer;
   }
 
   /** Registers a target or updates its SLO and horizon; idempotent. */
@@ -175,6 +190,8 @@ export class PredictorRegistry {
     this.task = undefined;
     this.abort.abort(new Error('the predictor is stopping'));
     await this.training?.catch(() => undefined);
+    await this.ownTrainer?.close();
+    this.ownTrainer = undefined;
     for (const e of this.entries.values()) {
       e.forecaster?.dispose();
       e.risk?.dispose();
@@ -220,25 +237,32 @@ export class PredictorRegistry {
       forecast: { error: 'not trained' },
       risk: { error: 'not trained' },
     };
+    const bundles: { forecaster?: ForecasterBundle; risk?: RiskModelBundle } = {};
+    const run = signal ? { signal } : {};
     try {
       const t0 = performance.now();
       const grid = await this.o.history.requestRate(target, range);
-      const trained = await trainTargetForecast(
-        grid.values,
-        grid.timestamps,
-        this.stepMs,
-        target.horizonMinutes,
+      const trained = await this.trainer.run(
         {
+          kind: 'forecast',
+          target: key(target),
+          values: grid.values,
+          timestamps: grid.timestamps,
+          stepMs: this.stepMs,
+          horizonMinutes: target.horizonMinutes,
           train: { epochs: this.o.epochs ?? 12 },
           nowMs: this.now(),
         },
+        run,
       );
-      if (e.forecaster && e.forecaster !== trained.forecaster) e.forecaster.dispose();
-      e.forecaster = trained.forecaster;
+      const forecaster = await fromBundle(trained.bundle);
+      e.forecaster?.dispose();
+      e.forecaster = forecaster;
       e.scorecard = trained.scorecard;
       e.forecastError = undefined;
+      bundles.forecaster = trained.bundle;
       report.forecast = {
-        modelVersion: trained.forecaster.meta.modelVersion,
+        modelVersion: forecaster.meta.modelVersion,
         scorecard: trained.scorecard,
         seconds: (performance.now() - t0) / 1000,
       };
@@ -249,13 +273,27 @@ export class PredictorRegistry {
     try {
       const t0 = performance.now();
       const { series, notes } = await this.o.history.riskSignals(target, range);
-      const { model } = await trainRiskModel(
-        [{ target: key(target), series, slo: target.slo, faults: this.o.faults?.(key(target)) ?? [] }],
-        { horizonMinutes: target.horizonMinutes },
+      const trained = await this.trainer.run(
+        {
+          kind: 'risk',
+          target: key(target),
+          examples: [
+            {
+              target: key(target),
+              series,
+              slo: target.slo,
+              faults: [...(this.o.faults?.(key(target)) ?? [])],
+            },
+          ],
+          options: { horizonMinutes: target.horizonMinutes },
+        },
+        run,
       );
+      const model = await riskFromBundle(trained.bundle);
       e.risk?.dispose();
       e.risk = model;
       e.riskError = undefined;
+      bundles.risk = trained.bundle;
       report.risk = {
         modelVersion: model.meta.modelVersion,
         auc: model.meta.calibration.auc,
@@ -268,18 +306,21 @@ export class PredictorRegistry {
     }
     e.cached = undefined;
     e.loaded = true;
-    await this.persist(e);
+    await this.persist(e, bundles);
     this.o.logger?.info({ ...report }, 'predictor trained');
     return report;
   }
 
-  private async persist(e: Entry): Promise<void> {
-    if (!this.o.store || (!e.forecaster && !e.risk)) return;
+  /** Stores what this training produced; a part that failed keeps its stored predecessor. */
+  private async persist(
+    e: Entry,
+    bundles: { forecaster?: ForecasterBundle; risk?: RiskModelBundle },
+  ): Promise<void> {
+    if (!this.o.store || (!bundles.forecaster && !bundles.risk)) return;
     try {
       await this.o.store.save(e.target, {
-        ...(e.forecaster ? { forecaster: await toBundle(e.forecaster) } : {}),
-        ...(e.risk ? { risk: await riskToBundle(e.risk) } : {}),
-        ...(e.scorecard ? { scorecard: e.scorecard } : {}),
+        ...(bundles.forecaster ? { forecaster: bundles.forecaster, scorecard: e.scorecard } : {}),
+        ...(bundles.risk ? { risk: bundles.risk } : {}),
       });
     } catch (err) {
       this.o.logger?.warn({ target: key(e.target), err: message(err) }, 'could not store the models');

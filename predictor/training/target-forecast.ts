@@ -106,19 +106,29 @@ export async function trainTargetForecast(
   timestamps: readonly number[],
   stepMs: number,
   horizonMinutes: number,
-  options: { train?: Partial<TrainOptions>; nowMs?: number } = {},
+  options: {
+    train?: Partial<TrainOptions>;
+    nowMs?: number;
+    /** Each epoch of the backtest's model, then of the deployed one. */
+    onEpochEnd?: (stage: 'backtest' | 'final', epoch: number, loss: number) => void;
+  } = {},
 ): Promise<TrainedForecast> {
   const plan = forecastLayout(values.length, stepMs, horizonMinutes);
   if ('error' in plan) throw new Error(plan.error);
   const { layout } = plan;
+  const on = options.onEpochEnd;
+  const stage = (name: 'backtest' | 'final'): Partial<TrainOptions> | undefined =>
+    on ? { ...options.train, onEpochEnd: (epoch, loss) => on(name, epoch, loss) } : options.train;
+  const backtestTrain = stage('backtest');
+  const finalTrain = stage('final');
   const card = await backtest(values, timestamps, {
     config: layout.config,
-    ...(options.train ? { train: options.train } : {}),
+    ...(backtestTrain ? { train: backtestTrain } : {}),
     scoreFrom: values.length - layout.scoreSteps,
     // One fold: the deployed model is retrained on schedule, not within the scored window.
     retrainEvery: layout.scoreSteps,
     seasonalPeriod: layout.seasonalPeriod,
   });
-  const { forecaster } = await trainForecaster(values, timestamps, layout.config, options.train);
+  const { forecaster } = await trainForecaster(values, timestamps, layout.config, finalTrain);
   return { forecaster, scorecard: summarise(card, options.nowMs ?? Date.now()), layout };
 }
