@@ -7,13 +7,17 @@
 // cost nothing here; what is measured is the controller itself.
 // Figures from the operator's own /metrics: reconcile duration (histogram quantiles, as
 // histogram_quantile computes them), Kubernetes API calls per second against --kube-api-qps/burst,
-// rate-limiter waits; RSS from /proc, heap from the process's default metrics.
+// rate-limiter waits, status writes by kind (a change written by the reconcile at once; drift, the
+// readings only, refreshed in the background); RSS from /proc, heap from the process's default
+// metrics; the load average, since the machine is shared. `--heap-snapshot` writes a heap snapshot
+// of the operator at the end of the measurement (Node's --heapsnapshot-signal) into the data dir's
+// parent, for what holds its memory.
 //   npx tsx bench/operator-scale-bench.ts [--policies 1000] [--pods-per-target 10] [--measure-seconds 60]
-//     [--kube-api-qps 20] [--kube-api-burst 40] [--workers 4] [--out operator-scale.json]
+//     [--kube-api-qps 20] [--kube-api-burst 40] [--workers 4] [--heap-snapshot] [--out operator-scale.json]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -42,6 +46,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '16' },
     out: { type: 'string', default: 'operator-scale.json' },
+    'heap-snapshot': { type: 'boolean', default: false },
   },
 });
 const POLICIES = Number(args.policies);
@@ -132,8 +137,15 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>, la
   );
 }
 
-function spawnLogged(argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [join(root, 'bin/homeostat.js'), ...argv], {
+// The compiled CLI that `npm run bench:operator-scale` builds first, as deployed; bin/homeostat.js
+// would fall back to the sources through tsx (about 90 MB more) when anything changed since the build.
+const CLI = existsSync(join(root, 'dist/bin/cli.js'))
+  ? join(root, 'dist/bin/cli.js')
+  : join(root, 'bin/homeostat.js');
+
+function spawnLogged(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = root): ChildProcess {
+  const child = spawn(process.execPath, [CLI, ...argv], {
+    cwd,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...env },
   });
@@ -192,6 +204,11 @@ interface Snapshot {
   apiTimed: number;
   depth: number;
   heapUsedMiB: number;
+  /** Status writes by kind (change, drift, flush), successful ones. */
+  statusWrites: Record<string, number>;
+  statusPending: number;
+  /** Decisions by "action/outcome": each one recorded changes the status's lastDecisions. */
+  decisions: Record<string, number>;
 }
 
 async function snapshot(metricsUrl: string): Promise<Snapshot> {
@@ -209,6 +226,9 @@ async function snapshot(metricsUrl: string): Promise<Snapshot> {
     apiTimed: 0,
     depth: 0,
     heapUsedMiB: 0,
+    statusWrites: {},
+    statusPending: 0,
+    decisions: {},
   };
   for (const family of parseExposition(text).families)
     for (const x of family.samples) {
@@ -237,6 +257,13 @@ async function snapshot(metricsUrl: string): Promise<Snapshot> {
         s.depth = x.value;
       } else if (x.name === 'nodejs_heap_size_used_bytes') {
         s.heapUsedMiB = x.value / 1024 / 1024;
+      } else if (x.name === 'homeostat_operator_status_writes_total' && x.labels.result === 'ok') {
+        const kind = x.labels.kind ?? '';
+        s.statusWrites[kind] = (s.statusWrites[kind] ?? 0) + x.value;
+      } else if (x.name === 'homeostat_operator_decisions_total') {
+        s.decisions[`${x.labels.action}/${x.labels.outcome}`] = x.value;
+      } else if (x.name === 'homeostat_operator_status_pending_writes') {
+        s.statusPending = x.value;
       }
     }
   return s;
@@ -255,8 +282,22 @@ function between(a: Snapshot, b: Snapshot) {
       Math.round(((n - (a.apiByVerb[v] ?? 0)) / seconds) * 100) / 100,
     ]),
   );
+  const statusWritesPerSecond = Object.fromEntries(
+    Object.entries(b.statusWrites).map(([k, n]) => [
+      k,
+      Math.round(((n - (a.statusWrites[k] ?? 0)) / seconds) * 100) / 100,
+    ]),
+  );
+  const decisionsPerSecond = Object.fromEntries(
+    Object.entries(b.decisions)
+      .map(([k, n]) => [k, Math.round(((n - (a.decisions[k] ?? 0)) / seconds) * 100) / 100] as const)
+      .filter(([, r]) => r > 0),
+  );
   return {
     seconds,
+    statusWritesPerSecond,
+    decisionsPerSecond,
+    statusPendingAtEnd: b.statusPending,
     reconciles: b.reconcileCount - a.reconcileCount,
     p50Ms: (histogramQuantile(0.5, buckets) ?? Number.NaN) * 1000,
     p99Ms: (histogramQuantile(0.99, buckets) ?? Number.NaN) * 1000,
@@ -418,7 +459,11 @@ async function main() {
       String(BURST),
     ];
     const opStart = Date.now();
-    operator = spawnLogged(operatorArgs);
+    // Snapshots land in the operator's working directory: the data dir, removed afterwards, unless kept.
+    const snapshotDir = join(dataDir, '..');
+    operator = args['heap-snapshot']
+      ? spawnLogged(operatorArgs, { NODE_OPTIONS: '--heapsnapshot-signal=SIGUSR2' }, snapshotDir)
+      : spawnLogged(operatorArgs);
     const pid = operator.pid!;
     let rssMax = 0;
     let heapMax = 0;
@@ -470,6 +515,28 @@ async function main() {
       }
       const steady = between(from, to);
       const rssEnd = rssMiB(pid);
+      const load = loadavg();
+      if (args['heap-snapshot']) {
+        // Taking a snapshot costs memory of its own: the RSS figures end here.
+        clearInterval(sampler);
+        const before = new Set(readdirSync(snapshotDir));
+        operator.kill('SIGUSR2');
+        const file = await until(
+          async () => readdirSync(snapshotDir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f)),
+          300_000,
+          'the heap snapshot',
+        );
+        // Created empty, then written as it is taken: wait until it has content that stops growing.
+        let size = 0;
+        for (;;) {
+          await sleep(5000);
+          const now = statSync(join(snapshotDir, file)).size;
+          if (now > 0 && now === size) break;
+          size = now;
+        }
+        details.heapSnapshot = join(snapshotDir, file);
+        console.error(`heap snapshot: ${details.heapSnapshot}`);
+      }
       const evalS = Number.parseFloat(args['evaluation-interval']);
       const bound = QPS + BURST / steady.seconds;
 
@@ -510,6 +577,18 @@ async function main() {
         },
         { metric: 'operator JS heap used, max', value: heapMax, unit: 'MiB' },
         {
+          metric: 'status writes/s, steady',
+          value: Object.values(steady.statusWritesPerSecond).reduce((a, b) => a + b, 0),
+          unit: '/s',
+          note: `${JSON.stringify(steady.statusWritesPerSecond)}; ${steady.statusPendingAtEnd} policies with readings waiting for their refresh at the end; decisions/s ${JSON.stringify(steady.decisionsPerSecond)}`,
+        },
+        {
+          metric: 'load average (1 / 5 / 15 min) at the end',
+          value: load[0]!,
+          unit: '',
+          note: load.map((l) => l.toFixed(2)).join(' / '),
+        },
+        {
           metric: 'API calls/s, steady',
           value: steady.apiPerSecond,
           unit: '/s',
@@ -529,6 +608,7 @@ async function main() {
       details.podsAvailableSeconds = podsReadyS;
       details.initialSync = { ...sync, allStatusesSeconds: syncS };
       details.steady = steady;
+      details.loadAverage = load;
       details.heapSamplesMiB = heapSamples;
       details.reconcileResults = to.reconcileByResult;
       details.operatorArgs = operatorArgs.filter((a) => !a.startsWith('/'));

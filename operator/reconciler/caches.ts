@@ -20,6 +20,12 @@ import {
   modelDecoder,
   type ResourceRef,
 } from '../../kube/index.ts';
+import {
+  CHAOS_EXPERIMENT_RESOURCE,
+  type ChaosExperimentObject,
+  type ChaosInput,
+  chaosAgainst,
+} from './chaos-signals.ts';
 
 /** A ResiliencePolicy as the API server stores it (validated by the reconciler, not here). */
 export interface PolicyObject extends KubernetesObject {
@@ -124,6 +130,8 @@ export class ClusterCaches {
   readonly pods: NamespacedInformers<V1Pod>;
   readonly pdbs: NamespacedInformers<V1PodDisruptionBudget>;
   readonly halt: HaltWatcher;
+  /** For the pauseDuringChaos guardrail; the ChaosExperiment CRD ships with the operator's. */
+  readonly chaosExperiments: NamespacedInformers<ChaosExperimentObject>;
   private readonly quarantine: QuarantineConvention;
 
   constructor(
@@ -173,6 +181,7 @@ export class ClusterCaches {
       decode: modelDecoder<V1PodDisruptionBudget>('V1PodDisruptionBudget'),
     });
     this.halt = new HaltWatcher(factory, opts.operatorNamespace);
+    this.chaosExperiments = new NamespacedInformers(factory, ns, { resource: CHAOS_EXPERIMENT_RESOURCE });
     this.quarantine = opts.quarantine;
   }
 
@@ -185,7 +194,16 @@ export class ClusterCaches {
       this.pods,
       this.pdbs,
     ] as NamespacedInformers<KubernetesObject>[];
-    return [...all.flatMap((n): { name: string; hasSynced(): boolean }[] => n.informers), this.halt.informer];
+    return [
+      ...all.flatMap((n): { name: string; hasSynced(): boolean }[] => n.informers),
+      this.halt.informer,
+      ...this.chaosExperiments.informers,
+    ];
+  }
+
+  /** The pauseDuringChaos input: experiments with faults injected against the Deployment. */
+  chaosAgainst(deploy: V1Deployment, pods: readonly V1Pod[]): ChaosInput {
+    return chaosAgainst(this.chaosExperiments.list(), deploy, pods);
   }
 
   /** Keys of the policies that target this Deployment. */

@@ -59,7 +59,7 @@ export class PolicyController {
       logger: this.o.logger,
       ...(this.o.metrics ? { metrics: this.o.metrics } : {}),
       ...(this.o.queueMetrics ? { queueMetrics: this.o.queueMetrics } : {}),
-      reconcile: (key, signal) => reconciler.reconcile(key, AbortSignal.any([signal, term])),
+      reconcile: (key, signal) => withEither(signal, term, (both) => reconciler.reconcile(key, both)),
     });
     const enqueue = (keys: Iterable<string>) => {
       for (const k of keys) controller.enqueue(k);
@@ -102,6 +102,7 @@ export class PolicyController {
     ];
     const sweep = setInterval(() => reconciler.forgetMissing(), 60_000);
     sweep.unref();
+    reconciler.start();
     controller.start();
     await new Promise<void>((resolve) => term.addEventListener('abort', () => resolve(), { once: true }));
     clearInterval(sweep);
@@ -110,5 +111,35 @@ export class PolicyController {
     const { abandoned } = await controller.stop({ timeoutMs: 0, abortGraceMs: this.o.abortGraceMs ?? 3000 });
     if (abandoned.length > 0)
       this.log.error({ keys: abandoned }, 'reconciles did not stop after the term ended');
+    // The last readings waiting for their refresh, within a short bound: the lease is still ours
+    // for leaseDuration - renewDeadline after the term ends, and every write carries its
+    // resourceVersion, so a write the next leader has already superseded is refused.
+    await reconciler.stop();
+  }
+}
+
+/**
+ * Runs `fn` under a signal that aborts with either `a` or `b`, detached from both when it settles.
+ * Not AbortSignal.any: on Node 20 a composite signal that still has an abort listener is kept alive
+ * as long as its sources are, and the term's signal lives for the whole term, so one would be kept
+ * per reconcile.
+ */
+async function withEither<T>(
+  a: AbortSignal,
+  b: AbortSignal,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const both = new AbortController();
+  const onA = () => both.abort(a.reason);
+  const onB = () => both.abort(b.reason);
+  if (a.aborted) onA();
+  else if (b.aborted) onB();
+  a.addEventListener('abort', onA, { once: true });
+  b.addEventListener('abort', onB, { once: true });
+  try {
+    return await fn(both.signal);
+  } finally {
+    a.removeEventListener('abort', onA);
+    b.removeEventListener('abort', onB);
   }
 }

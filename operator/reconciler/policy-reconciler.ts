@@ -17,11 +17,10 @@ import type { Logger } from 'pino';
 import {
   type DecisionSummary,
   parseResiliencePolicy,
-  RESILIENCE_POLICY_PLURAL,
   type ResiliencePolicy,
   type ResiliencePolicyStatus,
 } from '../../crds/index.ts';
-import { errorMessage, isNotFound, type KubeClient, type ReconcileResult } from '../../kube/index.ts';
+import { errorMessage, type KubeClient, type ReconcileResult } from '../../kube/index.ts';
 import { type LoggedDecision, mergeLastDecisions } from '../decisions/index.ts';
 import type { MetricsSource, TargetSignals } from '../metrics/index.ts';
 import type { OperatorMetrics, ReconcileResult as ResultLabel } from '../observe/index.ts';
@@ -36,17 +35,12 @@ import {
 } from '../policy/index.ts';
 import type { ClusterCaches, PolicyObject } from './caches.ts';
 import { engineSignals, MemoryHistory, missingReason } from './engine-signals.ts';
-import {
-  type ConditionInput,
-  mergeConditions,
-  mergePatch,
-  roundReading,
-  shouldWrite,
-  statusChange,
-} from './policy-status.ts';
+import { type ConditionInput, mergeConditions, roundReading } from './policy-status.ts';
 import type { ActionExecutor, DecisionSink, FinalDecision } from './ports.ts';
 import type { PolicyPredictions, PredictionPort } from './predictions.ts';
 import type { QueryChecks } from './query-checks.ts';
+import { StatusWriter } from './status-writer.ts';
+import { statusWriterMetrics } from './status-writer-metrics.ts';
 import { deploymentState, disruptionsAllowed, podState, type QuarantineReader } from './target-state.ts';
 
 export interface PolicyReconcilerOptions {
@@ -66,8 +60,16 @@ export interface PolicyReconcilerOptions {
   protectedNamespaces: ReadonlySet<string>;
   /** The metrics window for rates, latency and errors, in seconds. */
   metricsWindowSeconds: number;
-  /** Status writes for readings that only drift happen at most this often (default 30 s). */
+  /**
+   * Status writes for readings that only drift happen at most this often per policy (default 30 s),
+   * in the background; a meaningful change is written by the reconcile at once.
+   */
   statusRefreshMs?: number;
+  /** Background drift writes per second and burst: their own budget, within the client's (default 5 / 10). */
+  statusDriftQps?: number;
+  statusDriftBurst?: number;
+  /** How long the drift still pending at the end of a term may take to be written (default 1.5 s). */
+  statusFlushTimeoutMs?: number;
   /** The predictor: forecasts and failure risk for the engine and the status. */
   predictions?: PredictionPort;
   /** Options of the policy engine (risk threshold, lead time, ...). */
@@ -83,9 +85,6 @@ interface PolicyMemory {
   uid: string;
   state?: PolicyState;
   history?: PastDecisionInput[];
-  lastStatusWriteMs?: number;
-  /** The status as this operator last wrote it: fresher than the cache right after a write. */
-  lastWritten?: ResiliencePolicyStatus;
   memory: MemoryHistory;
   /** Revision → when this operator first saw it become current (not known for the first one seen). */
   revisionSeen: Map<string, number>;
@@ -99,11 +98,33 @@ export class PolicyReconciler {
   private readonly memories = new Map<string, PolicyMemory>();
   /** Whether each known policy was Ready at its last reconcile, for the policies gauge. */
   private readonly readiness = new Map<string, boolean>();
+  private readonly status: StatusWriter;
 
   constructor(opts: PolicyReconcilerOptions) {
     this.o = opts;
     this.log = opts.logger.child({ controller: 'resiliencepolicy' });
     this.now = opts.now ?? Date.now;
+    this.status = new StatusWriter({
+      client: opts.client,
+      lookup: (key) => opts.caches.policies.getByKey(key),
+      refreshMs: opts.statusRefreshMs ?? 30_000,
+      driftQps: opts.statusDriftQps ?? 5,
+      driftBurst: opts.statusDriftBurst ?? 10,
+      logger: this.log,
+      metrics: statusWriterMetrics(opts.metrics.registry),
+      onWritten: (ns, name, status) => opts.sink.statusWritten?.(ns, name, status),
+      now: this.now,
+    });
+  }
+
+  /** Starts the background status refreshes (the controller does, at the start of its term). */
+  start(): void {
+    this.status.start();
+  }
+
+  /** Ends the term: writes the readings still pending, within the flush timeout. */
+  async stop(): Promise<void> {
+    await this.status.stop({ timeoutMs: this.o.statusFlushTimeoutMs ?? 1500 });
   }
 
   /** For the Controller: reconcile one key, recording its duration and result. */
@@ -130,7 +151,10 @@ export class PolicyReconciler {
   /** Forgets everything kept for policies that no longer exist. */
   forgetMissing(): void {
     for (const key of this.memories.keys())
-      if (!this.o.caches.policies.getByKey(key)) this.memories.delete(key);
+      if (!this.o.caches.policies.getByKey(key)) {
+        this.memories.delete(key);
+        this.status.forget(key);
+      }
     for (const key of this.readiness.keys())
       if (!this.o.caches.policies.getByKey(key)) this.readiness.delete(key);
   }
@@ -152,6 +176,7 @@ export class PolicyReconciler {
     const obj = this.o.caches.policies.getByKey(key);
     if (!obj) {
       this.memories.delete(key);
+      this.status.forget(key);
       return { label: 'not_found', result: undefined };
     }
     if (obj.metadata?.deletionTimestamp) return { label: 'not_found', result: undefined };
@@ -159,7 +184,7 @@ export class PolicyReconciler {
     const name = obj.metadata?.name ?? '';
     const generation = obj.metadata?.generation;
     const mem = this.memoryFor(key, obj.metadata?.uid ?? '');
-    const currentStatus = this.previousStatus(obj, mem);
+    const currentStatus = this.previousStatus(obj);
     const nowMs = this.now();
 
     // Beyond the schema: what the API server may have let through (no CEL), where we may not act.
@@ -167,7 +192,6 @@ export class PolicyReconciler {
     if (!parsed.ok) {
       return this.notReady(
         obj,
-        mem,
         'InvalidSpec',
         `The policy is invalid and takes no action: ${parsed.message}`,
         signal,
@@ -179,7 +203,6 @@ export class PolicyReconciler {
     if (this.o.protectedNamespaces.has(namespace)) {
       return this.notReady(
         obj,
-        mem,
         'ProtectedNamespace',
         `Namespace ${namespace} is protected (--protected-namespaces and the operator's own): Homeostat takes no action here.`,
         signal,
@@ -190,7 +213,6 @@ export class PolicyReconciler {
     if (!deploy) {
       return this.notReady(
         obj,
-        mem,
         'TargetNotFound',
         `Deployment ${namespace}/${spec.targetRef.name} does not exist; the policy waits for it.`,
         signal,
@@ -205,7 +227,7 @@ export class PolicyReconciler {
       const check = await this.o.queryChecks.check(s.query, target);
       if (check.status === 'invalid') refused.push(`signal "${s.name}": ${check.message}`);
     }
-    if (refused.length > 0) return this.refusedQueries(obj, mem, refused, deploy, signal);
+    if (refused.length > 0) return this.refusedQueries(obj, refused, deploy, signal);
 
     // The target as the engine sees it.
     const pods = this.o.caches.podsOf(deploy);
@@ -236,7 +258,6 @@ export class PolicyReconciler {
       }
       return this.refusedQueries(
         obj,
-        mem,
         rejected.map((c) => `signal "${c.name}": ${c.rejected!.message}`),
         deploy,
         signal,
@@ -260,6 +281,7 @@ export class PolicyReconciler {
       signals: engineSignals(read, mem.memory),
       ...(pdbAllowed === undefined ? {} : { pdb: { disruptionsAllowed: pdbAllowed } }),
       halt: { active: halt.halted, ...(halt.reason ? { reason: halt.reason } : {}) },
+      chaos: this.o.caches.chaosAgainst(deploy, pods),
       history: { decisions: history, state },
       ...(predicted?.forecast ? { forecast: predicted.forecast } : {}),
       ...(predicted?.risk ? { risk: predicted.risk } : {}),
@@ -271,7 +293,6 @@ export class PolicyReconciler {
       this.log.error({ policy: key, err: errorMessage(err) }, 'the policy engine refused its input');
       return this.notReady(
         obj,
-        mem,
         'EvaluationFailed',
         `The policy engine could not evaluate the policy: ${errorMessage(err)}`,
         signal,
@@ -312,7 +333,6 @@ export class PolicyReconciler {
 
     const status = this.readyStatus(
       obj,
-      mem,
       policy,
       deploy,
       pods,
@@ -323,7 +343,7 @@ export class PolicyReconciler {
       nowMs,
       predicted,
     );
-    await this.writeStatus(obj, mem, status, nowMs, signal);
+    await this.writeStatus(obj, status, signal);
     return { label: 'ready', result: { requeueAfter: this.o.evaluationIntervalMs } };
   }
 
@@ -389,8 +409,8 @@ export class PolicyReconciler {
    * The status to build on: what this leader last wrote (the informer may not have delivered it
    * yet, and building on an older one would drop decisions), else the cached object's.
    */
-  private previousStatus(obj: PolicyObject, mem: PolicyMemory): ResiliencePolicyStatus | undefined {
-    return mem.lastWritten ?? (obj.status as ResiliencePolicyStatus | undefined);
+  private previousStatus(obj: PolicyObject): ResiliencePolicyStatus | undefined {
+    return this.status.base(objectKeyOf(obj), obj).status;
   }
 
   private trackRevision(mem: PolicyMemory, revision: string | undefined, nowMs: number): void {
@@ -429,7 +449,6 @@ export class PolicyReconciler {
 
   private readyStatus(
     obj: PolicyObject,
-    mem: PolicyMemory,
     policy: ResiliencePolicy,
     deploy: V1Deployment,
     pods: readonly V1Pod[],
@@ -440,7 +459,7 @@ export class PolicyReconciler {
     nowMs: number,
     predicted: PolicyPredictions | undefined,
   ): ResiliencePolicyStatus {
-    const previous = this.previousStatus(obj, mem);
+    const previous = this.previousStatus(obj);
     const { observed } = evaluation;
     const spec = policy.spec;
     const missing = observed.missingSignals.map((n) => {
@@ -535,14 +554,12 @@ export class PolicyReconciler {
 
   private async refusedQueries(
     obj: PolicyObject,
-    mem: PolicyMemory,
     problems: string[],
     deploy: V1Deployment,
     signal: AbortSignal,
   ) {
     const out = await this.notReady(
       obj,
-      mem,
       'InvalidSignalQuery',
       `Prometheus rejected the policy's PromQL; the policy takes no action: ${problems.join('; ')}`,
       signal,
@@ -555,13 +572,12 @@ export class PolicyReconciler {
   /** Ready=False, no action; the status keeps only what is still true (replicas, past decisions). */
   private async notReady(
     obj: PolicyObject,
-    mem: PolicyMemory,
     reason: string,
     message: string,
     signal: AbortSignal,
     deploy: V1Deployment | undefined,
   ): Promise<{ label: ResultLabel; result: ReconcileResult | undefined }> {
-    const previous = this.previousStatus(obj, mem);
+    const previous = this.previousStatus(obj);
     const nowMs = this.now();
     const status: ResiliencePolicyStatus = {
       observedGeneration: obj.metadata?.generation,
@@ -581,7 +597,7 @@ export class PolicyReconciler {
     const before = previous?.conditions?.find((c) => c.type === 'Ready');
     if (before?.status !== 'False' || before.reason !== reason)
       this.log.warn({ policy: `${obj.metadata?.namespace}/${obj.metadata?.name}`, reason }, message);
-    await this.writeStatus(obj, mem, status, nowMs, signal);
+    await this.writeStatus(obj, status, signal);
     return {
       label: reason === 'TargetNotFound' ? 'target_missing' : 'invalid',
       result: reason === 'EvaluationFailed' ? { requeueAfter: this.o.evaluationIntervalMs * 6 } : undefined,
@@ -590,32 +606,15 @@ export class PolicyReconciler {
 
   private async writeStatus(
     obj: PolicyObject,
-    mem: PolicyMemory,
     next: ResiliencePolicyStatus,
-    nowMs: number,
     signal: AbortSignal,
   ): Promise<void> {
-    const current = this.previousStatus(obj, mem);
-    const change = statusChange(current, next);
-    if (!shouldWrite(change, mem.lastStatusWriteMs, nowMs, this.o.statusRefreshMs ?? 30_000)) return;
-    // A deposed leader must not write: the next leader owns the status now.
-    signal.throwIfAborted();
-    const ns = obj.metadata?.namespace ?? '';
-    const name = obj.metadata?.name ?? '';
-    const path = `/apis/homeostat.dev/v1alpha1/namespaces/${ns}/${RESILIENCE_POLICY_PLURAL}/${name}/status`;
-    try {
-      const written = await this.o.client.request<{ status?: ResiliencePolicyStatus }>('PATCH', path, {
-        body: { status: mergePatch(current ?? {}, next) },
-        signal,
-      });
-      mem.lastWritten = written?.status ?? next;
-      mem.lastStatusWriteMs = nowMs;
-      this.o.sink.statusWritten?.(ns, name, next);
-    } catch (err) {
-      if (isNotFound(err)) return;
-      throw new Error(`could not write the status of ResiliencePolicy ${ns}/${name}: ${errorMessage(err)}`);
-    }
+    await this.status.submit(objectKeyOf(obj), obj, next, signal);
   }
+}
+
+function objectKeyOf(obj: PolicyObject): string {
+  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
 function value(v: TargetSignals['errorRatio']): number | undefined {

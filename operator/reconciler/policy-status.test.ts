@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResiliencePolicyStatus } from '../../crds/index.ts';
-import { canonical, mergeConditions, mergePatch, shouldWrite, statusChange } from './policy-status.ts';
+import { canonical, mergeConditions, mergePatch, statusChange } from './policy-status.ts';
 
 const T0 = '2025-06-02T12:00:00.000Z';
 const T1 = '2025-06-02T12:05:00.000Z';
@@ -83,10 +83,6 @@ describe('policy status', () => {
     expect(
       statusChange(base, { ...base, signals: [{ name: 'q', state: 'Breached', value: 1, observedAt: T0 }] }),
     ).toBe('significant');
-    expect(shouldWrite('significant', 1000, 1001, 30_000)).toBe(true);
-    expect(shouldWrite('drift', 1000, 20_000, 30_000)).toBe(false);
-    expect(shouldWrite('drift', 1000, 31_000, 30_000)).toBe(true);
-    expect(shouldWrite('none', undefined, 31_000, 30_000)).toBe(false);
   });
 
   it('patches only what changed, and nulls what went away (a merge patch keeps absent fields)', () => {

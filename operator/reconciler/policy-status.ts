@@ -1,9 +1,9 @@
 // The ResiliencePolicy status the operator writes: conditions (Ready, Paused, MetricsAvailable,
 // SLOMet, and ForecastTrusted with the predictor) whose lastTransitionTime moves only when their
 // status does, the forecast and failure risk, the observed SLO metrics,
-// custom signals, replicas, quarantined pods and the last decisions. Status is written through the
-// status subresource only when something meaningful changed: readings that only drift (request
-// rate, latency) are refreshed at most every `refreshMs`, so a quiet cluster sees no writes.
+// custom signals, replicas, quarantined pods and the last decisions. Here: what counts as a change
+// that matters (written at once) and what only drifts (request rate, latency, their times: refreshed
+// in the background, see status-writer.ts), and the merge patch that writes it.
 import type { Condition, ResiliencePolicyStatus } from '../../crds/index.ts';
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
@@ -82,18 +82,6 @@ export function statusChange(
   if (canonical(current) === canonical(next)) return 'none';
   if (canonical(significant(current)) !== canonical(significant(next))) return 'significant';
   return 'drift';
-}
-
-/** Whether to write: always for a significant change, for drift only once `refreshMs` have passed. */
-export function shouldWrite(
-  change: StatusChange,
-  lastWriteMs: number | undefined,
-  nowMs: number,
-  refreshMs: number,
-) {
-  if (change === 'significant') return true;
-  if (change === 'none') return false;
-  return lastWriteMs === undefined || nowMs - lastWriteMs >= refreshMs;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
