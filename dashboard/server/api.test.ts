@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHalt } from '../../chaos/index.ts';
 import { KubeClient } from '../../kube/index.ts';
 import { decision, T0, tempDir } from '../../operator/decisions/fixtures.ts';
-import { DecisionLog, EventBus } from '../../operator/decisions/index.ts';
+import { DecisionLog, EventBus, isControlView } from '../../operator/decisions/index.ts';
 import {
   EXPERIMENT,
   eventually,
@@ -215,6 +215,48 @@ describe('controls', () => {
       ['Resume', 'bob (dashboard)', 'Applied'],
       ['Halt', 'alice (dashboard)', 'Applied'],
     ]);
+  });
+
+  it('land in the decision log with who did it, listed by kind and actor', async () => {
+    const halted = await api('/api/v1/halt', {
+      method: 'POST',
+      json: { reason: 'incident 43', by: 'dave' },
+      token: TOKEN,
+    });
+    expect(halted.status).toBe(200);
+    await api('/api/v1/resume', { method: 'POST', json: { by: 'dave' }, token: TOKEN });
+    // In the log itself (durable before the request answered), beside the decisions.
+    const page = await log.query({ kind: 'control', by: 'dave (dashboard)', order: 'oldest' });
+    const logged = page.items.filter(isControlView);
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toMatchObject({
+      control: {
+        action: 'Halt',
+        by: 'dave (dashboard)',
+        reason: 'incident 43',
+        outcome: 'Applied',
+        target: { kind: 'ConfigMap', namespace: OPERATOR_NAMESPACE },
+      },
+    });
+    expect(logged[0].seq).toBeGreaterThan(3);
+    // And through the REST listing, newest first, merged with decisions when both kinds are asked.
+    const listed = await api(`/api/v1/decisions?kind=control&by=${encodeURIComponent('dave (dashboard)')}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((v: { control: { action: string } }) => v.control.action)).toEqual([
+      'Resume',
+      'Halt',
+    ]);
+    const both = await api('/api/v1/decisions?kind=decision,control&order=oldest&limit=4');
+    expect(
+      both.body.items.map((v: { decision?: { id: string }; control?: { action: string } }) =>
+        v.decision ? v.decision.id : v.control?.action,
+      ),
+    ).toEqual(['d1', 'd2', 'd3', 'Halt']);
+    const one = await api(`/api/v1/decisions/${logged[0].control.id}`);
+    expect(one.body.control.by).toBe('dave (dashboard)');
+    const bad = await api('/api/v1/decisions?kind=everything');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('kind');
   });
 
   it('pause a policy (DryRun, previous mode kept) and resume it', async () => {

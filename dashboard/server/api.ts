@@ -187,7 +187,7 @@ export function apiRouter(deps: ApiDeps): Router {
         throw new UnavailableError(
           'the decision log is not open here (this operator replica is not leading)',
         );
-      const d = await log.get(id);
+      const d = (await log.get(id)) ?? (await log.getControl?.(id));
       if (!d) throw new NotFoundError(`decision ${id} not found`);
       return d;
     }),

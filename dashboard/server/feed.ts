@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { errorMessage } from '../../kube/index.ts';
-import type { EventBus, Subscription } from '../../operator/decisions/index.ts';
+import type { EventBus, FeedEvent, Subscription } from '../../operator/decisions/index.ts';
 import { type Access, type Authenticator, FEED_PROTOCOL, upgradeToken } from './auth.ts';
 import { describeZod, toHttpError } from './errors.ts';
 import { coalesceDashboardKinds, type DashboardFeedEvents } from './feed-kinds.ts';
@@ -19,6 +19,21 @@ import {
   type SnapshotReason,
 } from './feed-protocol.ts';
 import type { Snapshot } from './snapshot.ts';
+
+/**
+ * Each event's frame, encoded once for every client: events are frozen and shared by all
+ * subscriptions, and with a hundred clients encoding per client was most of the server's work.
+ */
+const eventFrames = new WeakMap<FeedEvent, Buffer>();
+
+function eventFrame(event: FeedEvent): Buffer {
+  let frame = eventFrames.get(event);
+  if (frame === undefined) {
+    frame = Buffer.from(JSON.stringify({ type: 'event', event } satisfies ServerMessage));
+    eventFrames.set(event, frame);
+  }
+  return frame;
+}
 
 export interface FeedOptions {
   bus: EventBus<DashboardFeedEvents>;
@@ -250,7 +265,7 @@ class FeedSession {
           this.stats.resyncs++;
           await this.sendSnapshot(m.reason, m.seq);
         } else {
-          await this.send({ type: 'event', event: m.event });
+          await this.send(eventFrame(m.event));
         }
       }
     } catch (err) {
@@ -266,14 +281,15 @@ class FeedSession {
   }
 
   /** Sends; waits for the socket to drain when this client is behind, so its queue (not memory) grows. */
-  private send(message: ServerMessage): Promise<void> {
+  private send(message: ServerMessage | Buffer): Promise<void> {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return Promise.resolve();
-    const data = JSON.stringify(message);
+    const data = Buffer.isBuffer(message) ? message : Buffer.from(JSON.stringify(message));
+    // Text frames: the protocol is JSON text, whether encoded here or once per event.
     if (this.ws.bufferedAmount + data.length <= this.opts.highWaterBytes) {
-      this.ws.send(data);
+      this.ws.send(data, { binary: false });
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.ws.send(data, () => resolve()));
+    return new Promise((resolve) => this.ws.send(data, { binary: false }, () => resolve()));
   }
 
   private cleanup(): void {

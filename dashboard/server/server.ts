@@ -9,7 +9,12 @@ import express from 'express';
 import helmet from 'helmet';
 import { type Logger, pino } from 'pino';
 import { errorMessage, KubeClient } from '../../kube/index.ts';
-import { EventBus, type KnownFeedEvents } from '../../operator/decisions/index.ts';
+import {
+  type DecisionView,
+  EventBus,
+  isControlView,
+  type KnownFeedEvents,
+} from '../../operator/decisions/index.ts';
 import { apiRouter } from './api.ts';
 import { Authenticator, generateToken } from './auth.ts';
 import { ClusterView } from './cluster-view.ts';
@@ -19,7 +24,7 @@ import { errorHandler, UnavailableError } from './errors.ts';
 import { FeedServer, type FeedStats } from './feed.ts';
 import type { ControlRecord, DashboardFeedEvents } from './feed-kinds.ts';
 import { type DashboardOptionsInput, parseDashboardOptions } from './options.ts';
-import { type DecisionSource, readerOf, type Snapshot } from './snapshot.ts';
+import { type DecisionSource, decisionLogSink, readerOf, type Snapshot } from './snapshot.ts';
 
 export interface DashboardDeps {
   /** Where the cluster is; or pass `client`. */
@@ -29,7 +34,10 @@ export interface DashboardDeps {
   bus?: EventBus<KnownFeedEvents>;
   /** The operator's decision log (or a function returning it while it is open). */
   decisions?: DecisionSource;
-  /** Also hand each control record here (e.g. to the decision log). */
+  /**
+   * Also hand each control record here. Default: the decision log of `decisions`, when it keeps
+   * control actions (the operator's does), so in one process every halt lands beside the decisions.
+   */
   controlSink?: (record: ControlRecord) => Promise<void>;
   logger?: Logger;
 }
@@ -79,21 +87,23 @@ export async function startDashboard(
     historyPoints: options.historyPoints,
     logger,
   });
+  const decisions: DecisionSource | undefined = deps.decisions;
+  const sink = deps.controlSink ?? (decisions ? decisionLogSink(decisions) : undefined);
   const controlLog = new ControlLog({
     bus,
     logger,
     ...(options.controlLogFile ? { file: options.controlLogFile } : {}),
-    ...(deps.controlSink ? { sink: deps.controlSink } : {}),
+    ...(sink ? { sink } : {}),
   });
   const controls = new Controls(client, options.namespace, controlLog);
-  const decisions: DecisionSource | undefined = deps.decisions;
 
   const snapshot = async (): Promise<Snapshot> => {
     const log = readerOf(decisions);
     let recent: Snapshot['decisions'] = [];
     if (log && options.snapshotDecisions > 0) {
       try {
-        recent = (await log.query({ limit: options.snapshotDecisions })).items;
+        const page = await log.query({ kind: 'decision', limit: options.snapshotDecisions });
+        recent = page.items.filter((v): v is DecisionView => !isControlView(v));
       } catch (err) {
         logger.warn({ err: errorMessage(err) }, 'could not read recent decisions for a snapshot');
       }

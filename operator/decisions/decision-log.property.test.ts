@@ -2,9 +2,9 @@
 // size — across segment boundaries, with verifications interleaved, in both orders.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DecisionOnlyQueryInput as DecisionQueryInput } from './decision-log.ts';
 import { DecisionLog } from './decision-log.ts';
 import { decision, silentLogger, T0, tempDir } from './fixtures.ts';
-import type { DecisionQueryInput } from './query.ts';
 import type { LoggedDecision, Verification } from './schemas.ts';
 
 const MIN = 60_000;

@@ -7,6 +7,7 @@ import {
   DecisionLogInputError,
   type DecisionLogOptions,
   DecisionLogWriteError,
+  type DecisionOnlyQueryInput,
 } from './decision-log.ts';
 import { capturingLogger, decision, silentLogger, T0, tempDir } from './fixtures.ts';
 import { DecisionQueryError } from './query.ts';
@@ -280,8 +281,7 @@ describe('DecisionLog', () => {
       }),
     );
     await log.appendVerification(verificationOf('a'));
-    const ids = async (q: Parameters<DecisionLog['query']>[0]) =>
-      (await log.query(q)).items.map((v) => v.decision.id);
+    const ids = async (q: DecisionOnlyQueryInput) => (await log.query(q)).items.map((v) => v.decision.id);
     expect(await ids({})).toEqual(['c', 'b', 'a']);
     expect(await ids({ order: 'oldest' })).toEqual(['a', 'b', 'c']);
     expect(await ids({ policy: 'orders' })).toEqual(['b', 'a']);

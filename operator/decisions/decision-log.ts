@@ -1,6 +1,7 @@
 /**
  * The append-only decision log: every decision of the policy engine (and, later, its verification)
- * as one JSON line in a segment file under `--decision-log-dir`.
+ * as one JSON line in a segment file under `--decision-log-dir`, and every control action a person
+ * took (halt, pause, abort...) with who took it.
  *
  * - Appends are group-committed: lines written within `syncIntervalMs` (or `maxBatchEntries`) share
  *   one write and one fdatasync; `append*` resolves once its line is durable.
@@ -20,20 +21,27 @@ import { z } from 'zod';
 import {
   type DecisionQuery,
   type DecisionQueryInput,
+  type EntryKind,
   lineMayMatch,
+  matchesControlText,
   matchesIndexed,
+  matchesIndexedControl,
   matchesText,
   parseDecisionQuery,
   textNeedle,
   type VerdictFilter,
 } from './query.ts';
 import {
+  type ControlView,
   type DecisionView,
   describeIssues,
   type LogEntry,
+  type LoggedControl,
+  LoggedControlSchema,
   type LoggedDecision,
   LoggedDecisionSchema,
   type LoggedOutcome,
+  type LogItemView,
   type Verification,
   VerificationSchema,
 } from './schemas.ts';
@@ -122,6 +130,15 @@ export interface DecisionPage {
   nextCursor?: number;
 }
 
+/** A page of a query that may hold control actions too (`kind` other than `decision`). */
+export interface LogPage {
+  items: LogItemView[];
+  nextCursor?: number;
+}
+
+/** A query input that asks for decisions only (the default), so its page holds only decisions. */
+export type DecisionOnlyQueryInput = Omit<DecisionQueryInput, 'kind'> & { kind?: 'decision' };
+
 export interface RecoveryReport {
   segments: number;
   entries: number;
@@ -140,6 +157,7 @@ export interface DecisionLogStats {
   bytes: number;
   decisions: number;
   verified: number;
+  controls: number;
   lastSeq: number;
   /** Lines that failed to parse when read back after opening. */
   readErrors: number;
@@ -178,6 +196,17 @@ interface DecisionRef extends Location {
   verification?: VerificationRef;
 }
 
+interface ControlRef extends Location {
+  id: string;
+  timeMs: number;
+  action: string;
+  by: string;
+  outcome: string;
+  targetKind?: string;
+  namespace?: string;
+  target?: string;
+}
+
 interface PendingWrite {
   seq: number;
   segment: Segment;
@@ -200,6 +229,9 @@ export class DecisionLog {
   /** Decisions by sequence; replaced (never spliced) on retention so running queries keep theirs. */
   private decisions: DecisionRef[] = [];
   private readonly byId = new Map<string, DecisionRef>();
+  /** Control actions by sequence, and by id; same rules as the decisions. */
+  private controls: ControlRef[] = [];
+  private readonly controlsById = new Map<string, ControlRef>();
   private seq = 0;
   private queue: PendingWrite[] = [];
   private readonly pendingLines = new Map<number, string>();
@@ -306,6 +338,17 @@ export class DecisionLog {
             continue;
           }
           this.indexDecision(entry.decision, loc);
+        } else if (entry.kind === 'control') {
+          if (this.controlsById.has(entry.control.id)) {
+            this.reportCorrupt({
+              file: file.path,
+              line: 0,
+              offset,
+              error: `control ${entry.control.id} logged twice; keeping the first`,
+            });
+            continue;
+          }
+          this.indexControl(entry.control, loc);
         } else {
           const d = this.byId.get(entry.verification.decisionId);
           if (!d || d.verification) {
@@ -348,6 +391,27 @@ export class DecisionLog {
     };
     this.decisions.push(ref);
     this.byId.set(d.id, ref);
+    return ref;
+  }
+
+  private indexControl(c: LoggedControl, loc: Location): ControlRef {
+    const ref: ControlRef = {
+      ...loc,
+      id: c.id,
+      timeMs: Date.parse(c.time),
+      action: c.action,
+      by: c.by,
+      outcome: c.outcome,
+      ...(c.target
+        ? {
+            targetKind: c.target.kind,
+            target: c.target.name,
+            ...(c.target.namespace ? { namespace: c.target.namespace } : {}),
+          }
+        : {}),
+    };
+    this.controls.push(ref);
+    this.controlsById.set(c.id, ref);
     return ref;
   }
 
@@ -409,6 +473,32 @@ export class DecisionLog {
       verification,
     });
     d.verification = { ...loc, verdict: verification.verdict };
+    await done;
+    return { seq, duplicate: false };
+  }
+
+  /**
+   * Appends a control action (with who took it); resolves once it is on disk. An id already in the
+   * log is not written again: its first sequence number is returned with `duplicate`.
+   */
+  async appendControl(control: LoggedControl): Promise<AppendResult> {
+    this.assertWritable();
+    const parsed = LoggedControlSchema.safeParse(control);
+    if (!parsed.success)
+      throw new DecisionLogInputError(`invalid control record: ${describeIssues(parsed.error)}`);
+    const existing = this.controlsById.get(control.id);
+    if (existing) {
+      await this.sync();
+      return { seq: existing.seq, duplicate: true };
+    }
+    const seq = this.seq + 1;
+    const { loc, done } = this.enqueue({
+      seq,
+      kind: 'control',
+      loggedAt: new Date(this.now()).toISOString(),
+      control,
+    });
+    this.indexControl(control, loc);
     await done;
     return { seq, duplicate: false };
   }
@@ -524,6 +614,7 @@ export class DecisionLog {
     }
     for (const d of this.decisions)
       if (d.verification && d.verification.seq >= firstLost) d.verification = undefined;
+    while ((this.controls.at(-1)?.seq ?? 0) >= firstLost) this.controlsById.delete(this.controls.pop()!.id);
     for (const w of lost) {
       this.pendingLines.delete(w.seq);
       w.reject(this.failure);
@@ -559,6 +650,9 @@ export class DecisionLog {
     const keepFrom = lowerBound(this.decisions, cut);
     for (let i = 0; i < keepFrom; i++) this.byId.delete(this.decisions[i].id);
     this.decisions = this.decisions.slice(keepFrom);
+    const keepControlsFrom = lowerBound(this.controls, cut);
+    for (let i = 0; i < keepControlsFrom; i++) this.controlsById.delete(this.controls[i].id);
+    this.controls = this.controls.slice(keepControlsFrom);
     for (const seq of this.cache.keys()) if (seq < cut) this.cache.delete(seq);
     fsyncDir(this.dir);
   }
@@ -589,33 +683,63 @@ export class DecisionLog {
 
   /**
    * Decisions matching the filters, one page at a time: newest first (default) or oldest first.
+   * With `kind` naming `control` too (or only), control actions come in the same sequence order.
    * Throws DecisionQueryError naming a bad parameter.
    */
-  async query(input: DecisionQueryInput = {}): Promise<DecisionPage> {
+  async query(input?: DecisionOnlyQueryInput): Promise<DecisionPage>;
+  async query(input: DecisionQueryInput): Promise<LogPage>;
+  async query(input: DecisionQueryInput = {}): Promise<LogPage> {
     const q = parseDecisionQuery(input);
-    const entries = this.decisions;
     const needle = q.text === undefined ? undefined : textNeedle(q.text);
     const scanner = needle === undefined ? undefined : new TextScanner(this, needle);
-    const newest = q.order === 'newest';
-    let i: number;
-    if (newest) i = (q.cursor === undefined ? entries.length : lowerBound(entries, q.cursor)) - 1;
-    else i = q.cursor === undefined ? 0 : lowerBound(entries, q.cursor + 1);
-    const step = newest ? -1 : 1;
-    const items: DecisionView[] = [];
+    const items: LogItemView[] = [];
     let nextCursor: number | undefined;
-    for (; i >= 0 && i < entries.length; i += step) {
-      const ref = entries[i];
-      if (!matchesIndexed(q, { ...ref, verdict: ref.verification?.verdict ?? 'Unverified' })) continue;
+    for (const { kind, ref } of this.walk(q)) {
+      if (kind === 'decision') {
+        if (!matchesIndexed(q, { ...ref, verdict: ref.verification?.verdict ?? 'Unverified' })) continue;
+      } else if (!matchesIndexedControl(q, ref as ControlRef)) continue;
       if (scanner && !(await this.textMatches(ref, scanner))) continue;
       // Look one match past a full page, so the last page carries no cursor.
       if (items.length === q.limit) {
         nextCursor = items[items.length - 1].seq;
         break;
       }
-      const v = await this.view(ref);
+      const v = kind === 'decision' ? await this.view(ref as DecisionRef) : await this.controlView(ref);
       if (v) items.push(v);
     }
     return nextCursor === undefined ? { items } : { items, nextCursor };
+  }
+
+  /** The entries of the kinds asked for, from the cursor on, in the query's order, merged by seq. */
+  private *walk(
+    q: DecisionQuery,
+  ): Generator<{ kind: 'decision'; ref: DecisionRef } | { kind: 'control'; ref: ControlRef }> {
+    const newest = q.order === 'newest';
+    const step = newest ? -1 : 1;
+    const start = (entries: readonly Location[]) => {
+      if (newest) return (q.cursor === undefined ? entries.length : lowerBound(entries, q.cursor)) - 1;
+      return q.cursor === undefined ? 0 : lowerBound(entries, q.cursor + 1);
+    };
+    const want = (k: EntryKind) => q.kind.includes(k);
+    // Taken once: retention replaces the arrays, so a running query keeps a consistent view.
+    const decisions = want('decision') ? this.decisions : [];
+    const controls = want('control') ? this.controls : [];
+    let i = start(decisions);
+    let j = start(controls);
+    const inRange = (k: number, n: number) => k >= 0 && k < n;
+    for (;;) {
+      const d = inRange(i, decisions.length) ? decisions[i] : undefined;
+      const c = inRange(j, controls.length) ? controls[j] : undefined;
+      if (!d && !c) return;
+      const takeDecision = d && (!c || (newest ? d.seq > c.seq : d.seq < c.seq));
+      if (takeDecision) {
+        i += step;
+        yield { kind: 'decision', ref: d };
+      } else {
+        j += step;
+        yield { kind: 'control', ref: c! };
+      }
+    }
   }
 
   /**
@@ -650,17 +774,31 @@ export class DecisionLog {
       bytes: this.segments.reduce((n, s) => n + s.size, 0),
       decisions: this.decisions.length,
       verified,
+      controls: this.controls.length,
       lastSeq: this.seq,
       readErrors: this.readErrors,
       failed: this.failure !== undefined,
     };
   }
 
-  private async textMatches(ref: DecisionRef, scanner: TextScanner): Promise<boolean> {
+  private async textMatches(ref: Location, scanner: TextScanner): Promise<boolean> {
     const line = await scanner.candidate(ref);
     if (line === undefined) return false;
     const entry = this.parseAt(ref, line);
-    return entry?.kind === 'decision' && matchesText(entry.decision, scanner.needle);
+    if (entry?.kind === 'decision') return matchesText(entry.decision, scanner.needle);
+    return entry?.kind === 'control' && matchesControlText(entry.control, scanner.needle);
+  }
+
+  /** The control action with this id. */
+  async getControl(id: string): Promise<ControlView | undefined> {
+    const ref = this.controlsById.get(id);
+    return ref ? this.controlView(ref) : undefined;
+  }
+
+  private async controlView(ref: Location): Promise<ControlView | undefined> {
+    const entry = await this.entryAt(ref);
+    if (entry?.kind !== 'control') return undefined;
+    return { seq: entry.seq, loggedAt: entry.loggedAt, control: entry.control };
   }
 
   private async view(ref: DecisionRef): Promise<DecisionView | undefined> {

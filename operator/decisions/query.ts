@@ -5,7 +5,13 @@
  */
 import { z } from 'zod';
 import { DecisionActionSchema, DecisionOutcomeSchema } from '../../crds/index.ts';
-import { describeIssues, type LoggedDecision, VerdictSchema } from './schemas.ts';
+import {
+  ControlActionSchema,
+  describeIssues,
+  type LoggedControl,
+  type LoggedDecision,
+  VerdictSchema,
+} from './schemas.ts';
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -40,13 +46,21 @@ function list<T extends z.ZodType>(item: T) {
 export const VerdictFilterSchema = z.union([VerdictSchema, z.literal('Unverified')]);
 export type VerdictFilter = z.infer<typeof VerdictFilterSchema>;
 
+/** What the log holds: decisions (each merged with its verification) and control actions. */
+export const EntryKindSchema = z.enum(['decision', 'control']);
+export type EntryKind = z.infer<typeof EntryKindSchema>;
+
 export const DecisionQuerySchema = z.strictObject({
+  /** Which entries: `decision` (default), `control`, or both (`decision,control`), by sequence. */
+  kind: list(EntryKindSchema).default(['decision']),
+  /** Who took a control action (exact); decisions have no actor, so they never match. */
+  by: z.string().min(1).max(256).optional(),
   namespace: z.string().min(1).max(253).optional(),
   /** Policy name (within `namespace` when given). */
   policy: z.string().min(1).max(253).optional(),
   /** Target Deployment name. */
   target: z.string().min(1).max(253).optional(),
-  action: list(DecisionActionSchema).optional(),
+  action: list(z.union([DecisionActionSchema, ControlActionSchema])).optional(),
   outcome: list(DecisionOutcomeSchema).optional(),
   /** Verification verdict; Unverified for decisions not verified (yet). */
   verdict: list(VerdictFilterSchema).optional(),
@@ -54,7 +68,10 @@ export const DecisionQuerySchema = z.strictObject({
   since: instant.optional(),
   /** Decision time, exclusive. */
   until: instant.optional(),
-  /** Case-insensitive substring of id, reason, message, rule, pod, policy, target, action or outcome. */
+  /**
+   * Case-insensitive substring of id, reason, message, rule, pod, policy, target, action or outcome;
+   * of a control action: id, action, by, reason, target, outcome or error.
+   */
   text: z.string().min(1).max(256).optional(),
   order: z.enum(['newest', 'oldest']).default('newest'),
   /** The `nextCursor` of the previous page: a sequence number, exclusive. */
@@ -89,6 +106,7 @@ export interface IndexedFields {
 }
 
 export function matchesIndexed(q: DecisionQuery, e: IndexedFields): boolean {
+  if (q.by !== undefined) return false;
   if (q.namespace !== undefined && e.namespace !== q.namespace) return false;
   if (q.policy !== undefined && e.policy !== q.policy) return false;
   if (q.target !== undefined && e.target !== q.target) return false;
@@ -127,5 +145,38 @@ export function matchesText(d: LoggedDecision, needle: string): boolean {
     d.blockedBy,
     d.error,
   ];
+  return fields.some((f) => f?.toLowerCase().includes(needle));
+}
+
+/** The fields the log keeps in memory for every control action. */
+export interface IndexedControlFields {
+  timeMs: number;
+  action: string;
+  by: string;
+  outcome: string;
+  targetKind?: string;
+  namespace?: string;
+  target?: string;
+}
+
+/**
+ * Filters read on a control action: `namespace` and `target` are its target's, `policy` matches a
+ * paused or resumed ResiliencePolicy; a verdict filter matches none (controls are not verified).
+ */
+export function matchesIndexedControl(q: DecisionQuery, e: IndexedControlFields): boolean {
+  if (q.by !== undefined && e.by !== q.by) return false;
+  if (q.verdict !== undefined) return false;
+  if (q.namespace !== undefined && e.namespace !== q.namespace) return false;
+  if (q.policy !== undefined && !(e.targetKind === 'ResiliencePolicy' && e.target === q.policy)) return false;
+  if (q.target !== undefined && e.target !== q.target) return false;
+  if (q.action !== undefined && !q.action.includes(e.action as never)) return false;
+  if (q.outcome !== undefined && !q.outcome.includes(e.outcome as never)) return false;
+  if (q.since !== undefined && e.timeMs < q.since) return false;
+  if (q.until !== undefined && e.timeMs >= q.until) return false;
+  return true;
+}
+
+export function matchesControlText(c: LoggedControl, needle: string): boolean {
+  const fields = [c.id, c.action, c.by, c.reason, c.target?.kind, c.target?.name, c.outcome, c.error];
   return fields.some((f) => f?.toLowerCase().includes(needle));
 }

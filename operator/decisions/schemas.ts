@@ -94,6 +94,37 @@ export const VerificationSchema = z.looseObject({
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
+/** What can be done by hand to Homeostat (the dashboard's controls; the CLI's later). */
+export const ControlActionSchema = z.enum([
+  'Halt',
+  'Resume',
+  'PausePolicy',
+  'ResumePolicy',
+  'StartExperiment',
+  'AbortExperiment',
+]);
+export type ControlAction = z.infer<typeof ControlActionSchema>;
+
+/**
+ * A control action taken by a person (halt, pause a policy, abort an experiment), with who took it:
+ * kept beside the decisions, so the record of what happened to the fleet is complete.
+ */
+export const LoggedControlSchema = z.looseObject({
+  id: z.string().min(1).max(64),
+  time: timestamp(),
+  action: ControlActionSchema,
+  /** Who: the name given, with where it came from, e.g. "alice (dashboard)". */
+  by: z.string().min(1).max(256),
+  remoteAddress: z.string().max(64).optional(),
+  target: z
+    .looseObject({ kind: z.string().min(1).max(64), namespace: name().optional(), name: z.string().max(253) })
+    .optional(),
+  reason: z.string().max(1024).optional(),
+  outcome: z.enum(['Applied', 'Failed']),
+  error: z.string().max(4096).optional(),
+});
+export type LoggedControl = z.infer<typeof LoggedControlSchema>;
+
 const seq = z.int().min(1);
 
 export const DecisionEntrySchema = z.looseObject({
@@ -110,8 +141,19 @@ export const VerificationEntrySchema = z.looseObject({
   verification: VerificationSchema,
 });
 
+export const ControlEntrySchema = z.looseObject({
+  seq,
+  kind: z.literal('control'),
+  loggedAt: timestamp(),
+  control: LoggedControlSchema,
+});
+
 /** One line of the log. */
-export const LogEntrySchema = z.discriminatedUnion('kind', [DecisionEntrySchema, VerificationEntrySchema]);
+export const LogEntrySchema = z.discriminatedUnion('kind', [
+  DecisionEntrySchema,
+  VerificationEntrySchema,
+  ControlEntrySchema,
+]);
 
 /**
  * The fields the in-memory index needs: what opening the log checks on every line (the whole line
@@ -137,6 +179,19 @@ export const IndexedEntrySchema = z.discriminatedUnion('kind', [
     loggedAt: timestamp(),
     verification: z.looseObject({ decisionId: VerificationSchema.shape.decisionId, verdict: VerdictSchema }),
   }),
+  z.looseObject({
+    seq,
+    kind: z.literal('control'),
+    loggedAt: timestamp(),
+    control: z.looseObject({
+      id: LoggedControlSchema.shape.id,
+      time: timestamp(),
+      action: ControlActionSchema,
+      by: LoggedControlSchema.shape.by,
+      outcome: LoggedControlSchema.shape.outcome,
+      target: LoggedControlSchema.shape.target,
+    }),
+  }),
 ]);
 
 export type DecisionEntry = { seq: number; kind: 'decision'; loggedAt: string; decision: LoggedDecision };
@@ -146,7 +201,8 @@ export type VerificationEntry = {
   loggedAt: string;
   verification: Verification;
 };
-export type LogEntry = DecisionEntry | VerificationEntry;
+export type ControlEntry = { seq: number; kind: 'control'; loggedAt: string; control: LoggedControl };
+export type LogEntry = DecisionEntry | VerificationEntry | ControlEntry;
 
 /** A decision with its verification, as `get` and `query` return it. */
 export interface DecisionView {
@@ -154,6 +210,20 @@ export interface DecisionView {
   loggedAt: string;
   decision: LoggedDecision;
   verification?: Verification & { seq: number };
+}
+
+/** A control action as `query` returns it (with `kind: ["control"]`). */
+export interface ControlView {
+  seq: number;
+  loggedAt: string;
+  control: LoggedControl;
+}
+
+/** An item of a query over several kinds: a decision (with its verification) or a control action. */
+export type LogItemView = DecisionView | ControlView;
+
+export function isControlView(v: LogItemView): v is ControlView {
+  return 'control' in v;
 }
 
 /** Formats zod issues as `path: message; ...`, naming each field. */

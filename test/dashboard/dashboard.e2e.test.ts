@@ -6,11 +6,18 @@ import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readHalt } from '../../chaos/index.ts';
+import { type RunningChaosEngine, readHalt } from '../../chaos/index.ts';
 import { type RunningDashboard, startDashboard } from '../../dashboard/server/index.ts';
 import { KubeClient } from '../../kube/index.ts';
 import { decision } from '../../operator/decisions/fixtures.ts';
 import type { RunningOperator } from '../../operator/index.ts';
+import {
+  createExperiment,
+  createProxiedPod,
+  type ProxiedPod,
+  startEngine,
+  waitPhase,
+} from '../chaos/harness.ts';
 import { startTestOperator } from '../operator/harness.ts';
 import { chromiumAvailable, launchChromium } from './browser.ts';
 import { eventually, OPERATOR_NAMESPACE, SHOP, startShop, type TestCluster } from './cluster.ts';
@@ -24,6 +31,8 @@ let dashboard: RunningDashboard;
 let browser: Browser;
 let page: Page;
 let client: KubeClient;
+let engine: RunningChaosEngine | undefined;
+let inventory: ProxiedPod | undefined;
 
 async function shot(name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -60,6 +69,8 @@ describe.skipIf(!chromiumAvailable())('the dashboard in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await engine?.stop();
+    await inventory?.close();
     await dashboard?.stop();
     await operator?.stop();
     client?.close();
@@ -101,7 +112,29 @@ describe.skipIf(!chromiumAvailable())('the dashboard in a browser', () => {
     await page.waitForSelector('#decision-modal', { state: 'detached' });
   });
 
-  it('halts with the halt button, and resumes', async () => {
+  it('halts with the halt button: a running experiment stops and its faults are gone; then resumes', async () => {
+    // A real fault: the chaos engine in this process, a latency fault on a pod's fault proxy.
+    inventory = await createProxiedPod(cluster, SHOP, 'inventory-0', 'inventory');
+    engine = await startEngine(cluster);
+    const faults = () => inventory!.proxy.faults.active().filter((f) => f.id.startsWith('hx-'));
+    await createExperiment(cluster, SHOP, {
+      metadata: { name: 'inventory-latency' },
+      spec: {
+        selector: { labelSelector: { matchLabels: { app: 'inventory' } } },
+        mode: 'One',
+        fault: { kind: 'Latency', latency: { latencyMs: 300, jitterMs: 0, percent: 100 } },
+        duration: '10m',
+      },
+    });
+    expect((await waitPhase(cluster, SHOP, 'inventory-latency', ['Running', 'Failed'], 30_000)).phase).toBe(
+      'Running',
+    );
+    expect(faults()).toHaveLength(1);
+    const row = `#experiments [data-experiment="${SHOP}/inventory-latency"]`;
+    await page.waitForSelector(`${row}[data-phase="Running"]`, { timeout: 20_000 });
+    await page.waitForSelector('#timeline [data-kind="fault"]', { timeout: 20_000 });
+    await shot('experiment-running');
+
     await page.click('#halt-button');
     await page.fill('#halt-form input[name="reason"]', 'e2e incident');
     await page.click('#halt-confirm');
@@ -116,7 +149,15 @@ describe.skipIf(!chromiumAvailable())('the dashboard in a browser', () => {
     });
     await page.waitForSelector('#halt-banner');
     await page.waitForSelector('#timeline [data-kind="control"]');
+    // The engine stops the experiment (Aborted, reason Halted) and removes its fault from the proxy.
+    const stopped = await waitPhase(cluster, SHOP, 'inventory-latency', ['Aborted'], 30_000);
+    expect(stopped.message).toMatch(/Halted.*e2e incident/);
+    expect(stopped.targets?.[0]?.recoveredAt).toBeDefined();
+    expect(faults()).toEqual([]);
+    await page.waitForSelector(`${row}[data-phase="Aborted"]`, { timeout: 20_000 });
+    await page.waitForSelector('#timeline [data-kind="recovery"]', { timeout: 20_000 });
     await shot('halted');
+
     await page.click('#halt-button');
     await page.click('#halt-confirm');
     await eventually(
@@ -125,6 +166,8 @@ describe.skipIf(!chromiumAvailable())('the dashboard in a browser', () => {
       'the halt lifted',
     );
     await page.waitForSelector('#halt-banner', { state: 'detached' });
+    // An experiment stopped by the halt stays stopped: resuming does not re-inject it.
+    expect(faults()).toEqual([]);
   });
 
   it('reconnects after a dropped connection and shows exactly the missed events', async () => {

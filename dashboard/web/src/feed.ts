@@ -2,11 +2,13 @@
 // missed events, or a snapshot when the server no longer has them), with jittered back-off, and
 // tells live from reconnecting from stale (no message for over two heartbeats).
 import { token } from './auth.ts';
-import { access, applyEvent, applySnapshot, connection, epoch, lastSeq } from './store.ts';
-import type { ServerMessage } from './types.ts';
+import { access, applyEvents, applySnapshot, connection, epoch, lastSeq } from './store.ts';
+import type { FeedEvent, ServerMessage } from './types.ts';
 
 const FEED_PROTOCOL = 'homeostat.feed.v1';
 const TOKEN_PREFIX = 'homeostat.token.';
+/** A hidden tab draws no frames: events are applied at least this often anyway. */
+const FLUSH_FALLBACK_MS = 100;
 
 export class FeedConnection {
   private ws: WebSocket | undefined;
@@ -17,6 +19,10 @@ export class FeedConnection {
   private readonly staleCheck: number;
   /** Set once a snapshot or resume succeeded: from then on reconnects resume. */
   private resumable = false;
+  /** Events received and not applied yet: applied together once per frame. */
+  private pending: FeedEvent[] = [];
+  private flushScheduled = false;
+  private fallback: number | undefined;
 
   constructor() {
     this.staleCheck = window.setInterval(() => {
@@ -46,6 +52,8 @@ export class FeedConnection {
     this.lastMessageAt = Date.now();
     switch (m.type) {
       case 'welcome':
+        // Resume from the last event received, not the last drawn.
+        this.flush();
         this.heartbeatMs = m.heartbeatMs;
         access.value = m.access;
         this.ws?.send(
@@ -59,15 +67,24 @@ export class FeedConnection {
         if (this.resumable) this.live();
         break;
       case 'snapshot':
+        // Events received before it are older than the snapshot: it replaces them.
+        this.pending = [];
+        this.flushScheduled = false;
+        window.clearTimeout(this.fallback);
         applySnapshot(m.seq, m.epoch, m.snapshot);
         this.resumable = true;
         this.live();
         break;
-      case 'event':
+      case 'event': {
         // A replayed event already applied (should not happen, but a duplicate must not double-count).
-        if (m.event.seq > lastSeq.value) applyEvent(m.event);
+        const last = this.pending.at(-1)?.seq ?? lastSeq.value;
+        if (m.event.seq > last) {
+          this.pending.push(m.event);
+          this.scheduleFlush();
+        }
         this.live();
         break;
+      }
       case 'heartbeat':
         if (this.resumable) this.live();
         break;
@@ -75,6 +92,23 @@ export class FeedConnection {
         console.warn('feed error:', m.message);
         break;
     }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.fallback = window.setTimeout(() => this.flush(), FLUSH_FALLBACK_MS);
+    requestAnimationFrame(() => this.flush());
+  }
+
+  /** Applies the events received so far. */
+  private flush(): void {
+    if (!this.flushScheduled) return;
+    this.flushScheduled = false;
+    window.clearTimeout(this.fallback);
+    const events = this.pending;
+    this.pending = [];
+    applyEvents(events);
   }
 
   private live(): void {

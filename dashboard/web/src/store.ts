@@ -209,75 +209,91 @@ export function applySnapshot(seq: number, ep: string, s: Snapshot): void {
   });
 }
 
+/** Applies one event; see applyEvents. */
 export function applyEvent(e: FeedEvent): void {
+  applyEvents([e]);
+}
+
+/**
+ * Applies events in sequence order as one update: at hundreds of events a second the page redraws
+ * once per batch, and the timeline is merged (and sorted) once, not once per event.
+ */
+export function applyEvents(events: readonly FeedEvent[]): void {
+  if (events.length === 0) return;
+  const adds: TimelineEntry[] = [];
+  let decisionList: DecisionView[] | undefined;
+  const decisionsNow = () => (decisionList ??= decisions.value);
   batch(() => {
-    lastSeq.value = e.seq;
-    eventsReceived.value++;
-    const p = e.payload;
-    switch (e.kind) {
-      case 'decision': {
-        const view: DecisionView = { seq: p.logSeq, decision: p.decision };
-        decisions.value = [view, ...decisions.value.filter((d) => d.decision.id !== p.decision.id)].slice(
-          0,
-          MAX_DECISIONS,
-        );
-        timeline.value = mergeTimeline(timeline.value, [decisionEntry(view)]);
-        break;
-      }
-      case 'verification': {
-        const id = p.verification.decisionId;
-        let found: DecisionView | undefined;
-        decisions.value = decisions.value.map((d) =>
-          d.decision.id === id ? (found = { ...d, verification: p.verification }) : d,
-        );
-        if (found) timeline.value = mergeTimeline(timeline.value, [verificationEntry(found)!]);
-        break;
-      }
-      case 'policy-status': {
-        const key = k(p.namespace, p.name);
-        const cur = policies.value.get(key);
-        if (cur) policies.value = new Map(policies.value).set(key, { ...cur, status: p.status });
-        appendSample(key, p.status);
-        break;
-      }
-      case 'policy': {
-        const key = k(p.namespace, p.name);
-        const next = new Map(policies.value);
-        if (p.policy) next.set(key, p.policy);
-        else next.delete(key);
-        policies.value = next;
-        if (p.policy) appendSample(key, p.policy.status);
-        break;
-      }
-      case 'experiment': {
-        const key = k(p.namespace, p.name);
-        const next = new Map(experiments.value);
-        if (p.experiment) next.set(key, p.experiment);
-        else next.delete(key);
-        experiments.value = next;
-        if (p.experiment) timeline.value = mergeTimeline(timeline.value, experimentEntries(p.experiment));
-        break;
-      }
-      case 'fleet-state':
-        fleet.value = p;
-        break;
-      case 'halt':
-        halt.value = p;
-        timeline.value = mergeTimeline(timeline.value, [
-          {
+    for (const e of events) {
+      lastSeq.value = e.seq;
+      eventsReceived.value++;
+      const p = e.payload;
+      switch (e.kind) {
+        case 'decision': {
+          const view: DecisionView = { seq: p.logSeq, decision: p.decision };
+          const current = decisionsNow();
+          const rest = current.some((d) => d.decision.id === p.decision.id)
+            ? current.filter((d) => d.decision.id !== p.decision.id)
+            : current;
+          decisionList = [view, ...rest.slice(0, MAX_DECISIONS - 1)];
+          adds.push(decisionEntry(view));
+          break;
+        }
+        case 'verification': {
+          const id = p.verification.decisionId;
+          let found: DecisionView | undefined;
+          decisionList = decisionsNow().map((d) =>
+            d.decision.id === id ? (found = { ...d, verification: p.verification }) : d,
+          );
+          if (found) adds.push(verificationEntry(found)!);
+          break;
+        }
+        case 'policy-status': {
+          const key = k(p.namespace, p.name);
+          const cur = policies.value.get(key);
+          if (cur) policies.value = new Map(policies.value).set(key, { ...cur, status: p.status });
+          appendSample(key, p.status);
+          break;
+        }
+        case 'policy': {
+          const key = k(p.namespace, p.name);
+          const next = new Map(policies.value);
+          if (p.policy) next.set(key, p.policy);
+          else next.delete(key);
+          policies.value = next;
+          if (p.policy) appendSample(key, p.policy.status);
+          break;
+        }
+        case 'experiment': {
+          const key = k(p.namespace, p.name);
+          const next = new Map(experiments.value);
+          if (p.experiment) next.set(key, p.experiment);
+          else next.delete(key);
+          experiments.value = next;
+          if (p.experiment) adds.push(...experimentEntries(p.experiment));
+          break;
+        }
+        case 'fleet-state':
+          fleet.value = p;
+          break;
+        case 'halt':
+          halt.value = p;
+          adds.push({
             key: `h:${e.seq}`,
             time: Date.parse(e.time),
             kind: 'halt',
             title: p.halted ? `HALTED by ${p.by ?? 'someone'}` : `Resumed by ${p.by ?? 'someone'}`,
             ...(p.reason ? { detail: p.reason } : {}),
             tone: p.halted ? 'bad' : 'ok',
-          },
-        ]);
-        break;
-      case 'control':
-        controls.value = [p, ...controls.value].slice(0, 200);
-        timeline.value = mergeTimeline(timeline.value, [controlEntry(p)]);
-        break;
+          });
+          break;
+        case 'control':
+          controls.value = [p, ...controls.value].slice(0, 200);
+          adds.push(controlEntry(p));
+          break;
+      }
     }
+    if (decisionList) decisions.value = decisionList;
+    timeline.value = mergeTimeline(timeline.value, adds);
   });
 }
