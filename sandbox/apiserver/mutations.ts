@@ -4,7 +4,7 @@ import { builtinStructuralSchema } from './builtin/schemas/index.ts';
 import { errors, type StatusCause } from './errors.ts';
 import { builtinType, strategicMergePatchNotSupported } from './patch/builtin-types.ts';
 import { jsonPatch } from './patch/json-patch.ts';
-import { updateManagedFields } from './patch/managed-fields.ts';
+import { managedFieldsAfterUpdate } from './patch/managed-fields.ts';
 import { mergePatch } from './patch/merge-patch.ts';
 import { serverSideApply } from './patch/server-side-apply.ts';
 import { strategicMergePatch } from './patch/strategic-merge-patch.ts';
@@ -94,15 +94,15 @@ export function recordManagedFields(
   subresource?: string,
 ): void {
   if (!manager) return;
-  const updated = updateManagedFields(old, obj, {
+  const entries = managedFieldsAfterUpdate(old, obj, {
     manager,
     apiVersion: apiVersionOf(desc),
     kind: desc.kind,
     type: mergeTypeOf(desc),
     subresource,
     resetFields: resetFieldsOf(desc, subresource),
-  }) as any;
-  if (updated.metadata?.managedFields) obj.metadata.managedFields = updated.metadata.managedFields;
+  });
+  if (entries) obj.metadata.managedFields = entries;
   else delete obj.metadata.managedFields;
 }
 

@@ -304,15 +304,20 @@ export class Rest implements StrategyContext {
     return this.commitUpdate(desc, current, obj, opts, subresource);
   }
 
-  /** The one road for every change to an existing object (update, patch, status, scale, finalize). */
+  /**
+   * The one road for every change to an existing object (update, patch, status, scale, finalize).
+   * `parsed` is current's object already parsed by the caller and not changed since: parsing a
+   * pod costs as much as the rest of a status patch, so it is done once per write.
+   */
   commitUpdate(
     desc: ResourceDescriptor,
     current: Stored,
     next: any,
     opts: WriteOptions,
     subresource?: string,
+    parsed?: any,
   ): WriteResult {
-    const old = current.obj;
+    const old = parsed ?? current.obj;
     const md = next.metadata;
     const name = old.metadata.name;
     if (
@@ -338,7 +343,9 @@ export class Rest implements StrategyContext {
 
     let obj: any;
     if (subresource === 'status') {
-      obj = current.obj;
+      // Only metadata (below) and status change: the rest can be shared with old, which is never
+      // changed. Custom resources go through schema pruning, which may change any part.
+      obj = desc.custom ? current.obj : { ...old, metadata: { ...old.metadata } };
       obj.status = next.status;
     } else if (subresource === 'finalize') {
       obj = current.obj;
@@ -451,7 +458,10 @@ export class Rest implements StrategyContext {
       }
     }
     if (!current) throw errors.notFound(desc.plural, desc.group, name);
-    const patched = applyPatch(patchType, desc, current.obj, patchBody, opts, subresource);
+    // JSON, merge and strategic patches work on a copy, so base stays as stored and commitUpdate
+    // can compare with it; server-side apply may share parts of its input with its result.
+    const base = current.obj;
+    const patched = applyPatch(patchType, desc, base, patchBody, opts, subresource);
     if (!isObject(patched)) throw errors.badRequest('the patch produced something that is not an object');
     if (patched.metadata?.name !== undefined && patched.metadata.name !== name)
       throw invalid(desc, name, [
@@ -464,11 +474,11 @@ export class Rest implements StrategyContext {
         : undefined;
     patched.metadata = {
       ...(patched.metadata ?? {}),
-      resourceVersion: preconditionRv ?? current.obj.metadata.resourceVersion,
+      resourceVersion: preconditionRv ?? base.metadata.resourceVersion,
     };
-    if (patched.kind !== desc.kind || patched.apiVersion !== current.obj.apiVersion) {
+    if (patched.kind !== desc.kind || patched.apiVersion !== base.apiVersion) {
       patched.kind = desc.kind;
-      patched.apiVersion = current.obj.apiVersion;
+      patched.apiVersion = base.apiVersion;
     }
     return this.commitUpdate(
       desc,
@@ -476,6 +486,7 @@ export class Rest implements StrategyContext {
       patched,
       { ...opts, fieldManager: patchType === 'apply' ? undefined : opts.fieldManager },
       subresource,
+      patchType === 'apply' ? undefined : base,
     );
   }
 
@@ -502,7 +513,7 @@ export class Rest implements StrategyContext {
       ]);
     const next = current.obj;
     setPath(next, desc.scale!.specReplicasPath, replicas);
-    next.metadata.resourceVersion = scale.metadata?.resourceVersion || current.obj.metadata.resourceVersion;
+    next.metadata.resourceVersion = scale.metadata?.resourceVersion || next.metadata.resourceVersion;
     const res = this.commitUpdate(desc, current, next, opts);
     return { obj: toScale(desc, res.obj), warnings: res.warnings, code: res.code };
   }
@@ -561,7 +572,8 @@ export class Rest implements StrategyContext {
         fieldErrors.invalid('gracePeriodSeconds', grace, 'must be greater than or equal to 0'),
       ]);
 
-    const obj = clone(old);
+    // A second parse, not a copy of old: old stays as stored for the comparisons below.
+    const obj = current.obj;
     const md = obj.metadata;
     const finalizers = new Set<string>(md.finalizers ?? []);
     const policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
@@ -591,11 +603,12 @@ export class Rest implements StrategyContext {
     const holdByFinalizers =
       (md.finalizers ?? []).length > 0 || (isNamespace && (obj.spec?.finalizers ?? []).length > 0);
 
+    // The store keeps its own serialisation of a removed object, so obj can be handed back as it is.
     if (!holdByFinalizers && podGrace === 0) {
       if (opts.dryRun) return { obj, warnings: [], code: 200 };
       const rv = this.store.nextRv();
       this.finalRemove(desc, key, obj, rv);
-      return { obj: clone(obj), warnings: [], code: 200 };
+      return { obj, warnings: [], code: 200 };
     }
 
     // Graceful: mark for deletion and leave the rest to finalizers, the kubelet, or the namespace controller.
@@ -610,7 +623,7 @@ export class Rest implements StrategyContext {
     if (desc.plural === 'pods' && md.deletionGracePeriodSeconds === 0 && !holdByFinalizers) {
       if (opts.dryRun) return { obj, warnings: [], code: 200 };
       this.finalRemove(desc, key, obj, this.store.nextRv());
-      return { obj: clone(obj), warnings: [], code: 200 };
+      return { obj, warnings: [], code: 200 };
     }
     if (isNamespace) obj.status = { ...(obj.status ?? {}), phase: 'Terminating' };
     if (JSON.stringify(obj) === current.json) return { obj: clone(old), warnings: [], code: 202 };

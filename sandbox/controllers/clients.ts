@@ -1,4 +1,4 @@
-// API clients and the shared, typed informers the controllers use — all of it @kubernetes/client-node
+// API clients and the shared informers the controllers use — all of it @kubernetes/client-node
 // over HTTP, exactly as on a real cluster.
 
 import {
@@ -6,6 +6,8 @@ import {
   CoreV1Api,
   DiscoveryV1Api,
   type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
   PatchStrategy,
   PolicyV1Api,
   setHeaderOptions,
@@ -47,84 +49,84 @@ export class Clients {
     this.informers = new InformerFactory(kc, { logger });
   }
 
+  /**
+   * A list as plain JSON, as watch events arrive: typed decoding (Date objects, model classes) of
+   * ten thousand pods and every event after was most of the components thread's work, and the
+   * controllers read timestamps through toMillis, which takes both forms.
+   */
+  private rawList<T extends KubernetesObject>(path: string): Promise<KubernetesListObject<T>> {
+    return this.dynamic.listPath(path) as Promise<KubernetesListObject<T>>;
+  }
+
   pods(): ResilientInformer<V1Pod> {
-    return this.informers.informer({
+    return this.informers.informer<V1Pod>({
       name: 'pods',
       path: '/api/v1/pods',
-      list: () => this.core.listPodForAllNamespaces(),
-      typeName: 'V1Pod',
+      list: () => this.rawList('/api/v1/pods'),
     });
   }
 
   nodes(): ResilientInformer<V1Node> {
-    return this.informers.informer({
+    return this.informers.informer<V1Node>({
       name: 'nodes',
       path: '/api/v1/nodes',
-      list: () => this.core.listNode(),
-      typeName: 'V1Node',
+      list: () => this.rawList('/api/v1/nodes'),
     });
   }
 
   namespaces(): ResilientInformer<V1Namespace> {
-    return this.informers.informer({
+    return this.informers.informer<V1Namespace>({
       name: 'namespaces',
       path: '/api/v1/namespaces',
-      list: () => this.core.listNamespace(),
-      typeName: 'V1Namespace',
+      list: () => this.rawList('/api/v1/namespaces'),
     });
   }
 
   services(): ResilientInformer<V1Service> {
-    return this.informers.informer({
+    return this.informers.informer<V1Service>({
       name: 'services',
       path: '/api/v1/services',
-      list: () => this.core.listServiceForAllNamespaces(),
-      typeName: 'V1Service',
+      list: () => this.rawList('/api/v1/services'),
     });
   }
 
   endpoints(): ResilientInformer<V1Endpoints> {
-    return this.informers.informer({
+    return this.informers.informer<V1Endpoints>({
       name: 'endpoints',
       path: '/api/v1/endpoints',
-      list: () => this.core.listEndpointsForAllNamespaces(),
-      typeName: 'V1Endpoints',
+      list: () => this.rawList('/api/v1/endpoints'),
     });
   }
 
   endpointSlices(): ResilientInformer<V1EndpointSlice> {
-    return this.informers.informer({
+    return this.informers.informer<V1EndpointSlice>({
       name: 'endpointslices',
       path: '/apis/discovery.k8s.io/v1/endpointslices',
-      list: () => this.discovery.listEndpointSliceForAllNamespaces(),
-      typeName: 'V1EndpointSlice',
+      list: () => this.rawList('/apis/discovery.k8s.io/v1/endpointslices'),
     });
   }
 
   deployments(): ResilientInformer<V1Deployment> {
-    return this.informers.informer({
+    return this.informers.informer<V1Deployment>({
       name: 'deployments',
       path: '/apis/apps/v1/deployments',
-      list: () => this.apps.listDeploymentForAllNamespaces(),
-      typeName: 'V1Deployment',
+      list: () => this.rawList('/apis/apps/v1/deployments'),
     });
   }
 
   replicaSets(): ResilientInformer<V1ReplicaSet> {
-    return this.informers.informer({
+    return this.informers.informer<V1ReplicaSet>({
       name: 'replicasets',
       path: '/apis/apps/v1/replicasets',
-      list: () => this.apps.listReplicaSetForAllNamespaces(),
-      typeName: 'V1ReplicaSet',
+      list: () => this.rawList('/apis/apps/v1/replicasets'),
     });
   }
 
   podDisruptionBudgets(): ResilientInformer<V1PodDisruptionBudget> {
-    return this.informers.informer({
+    return this.informers.informer<V1PodDisruptionBudget>({
       name: 'poddisruptionbudgets',
       path: '/apis/policy/v1/poddisruptionbudgets',
-      list: () => this.policy.listPodDisruptionBudgetForAllNamespaces(),
-      typeName: 'V1PodDisruptionBudget',
+      list: () => this.rawList('/apis/policy/v1/poddisruptionbudgets'),
     });
   }
 }

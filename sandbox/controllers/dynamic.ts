@@ -106,6 +106,11 @@ export class DynamicClient extends KubernetesObjectApi {
     return list;
   }
 
+  /** A whole collection by its path (e.g. /api/v1/pods), every namespace, as plain JSON. */
+  listPath(path: string): Promise<RawList> {
+    return this.send<RawList>(HttpMethod.GET, path);
+  }
+
   getRaw(r: ApiResource, namespace: string | undefined, name: string): Promise<KubernetesObject> {
     return this.send(HttpMethod.GET, resourcePath(r, namespace, name));
   }

@@ -10,8 +10,9 @@
 //  - stop() during a list still opens a watch afterwards, and aborting a watch fires 'error' with an
 //    AbortError → our Watch refuses to open watches after stop and swallows errors caused by stopping;
 //  - update callbacks get only the new object → we keep the last object seen per key and pass (old, new);
-//  - watch events are raw JSON while typed lists are deserialized (Date objects) → we deserialize
-//    watch events with the same model type, so the cache holds one representation;
+//  - watch events are raw JSON while typed lists are deserialized (Date objects) → given a
+//    typeName, we deserialize watch events with the same model type, so the cache holds one
+//    representation (the shared informers of clients.ts list raw JSON and need none);
 //  - there is no "has synced" signal → we mark synced when the first watch opens, which ListWatch
 //    does only after applying the list to its cache;
 //  - watches never time out → we ask for timeoutSeconds (randomised, like client-go's reflector) so

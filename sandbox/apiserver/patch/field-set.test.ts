@@ -142,3 +142,33 @@ describe('FieldSet', () => {
     );
   });
 });
+
+describe('encoding reuse', () => {
+  const fields = {
+    'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+    'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:status': {}, 'f:type': {} } } },
+  };
+
+  it('a set decoded from stored FieldsV1 encodes to the same object, and to what a fresh decode encodes', () => {
+    const stored = FieldSet.fromFieldsV1(fields, true);
+    expect(stored.toFieldsV1()).toBe(fields);
+    expect(FieldSet.fromFieldsV1(fields).toFieldsV1()).toEqual(fields);
+  });
+
+  it('set operations hand back an operand when the result equals it, and compute otherwise', () => {
+    const all = FieldSet.fromFieldsV1(fields);
+    const labels = FieldSet.fromPaths([[f('metadata'), f('labels'), f('app')]]);
+    const other = FieldSet.fromPaths([[f('spec'), f('replicas')]]);
+    expect(all.difference(other)).toBe(all);
+    expect(all.union(labels)).toBe(all);
+    expect(labels.union(all)).toBe(all);
+    expect(labels.isSubsetOf(all)).toBe(true);
+    expect(all.isSubsetOf(labels)).toBe(false);
+    const without = all.difference(labels);
+    expect(without).not.toBe(all);
+    expect(without.has([f('metadata'), f('labels'), f('app')])).toBe(false);
+    expect(without.has([f('metadata'), f('labels')])).toBe(true);
+    const both = other.union(labels);
+    expect(both.paths().map(pathToString).sort()).toEqual(['.metadata.labels.app', '.spec.replicas'].sort());
+  });
+});

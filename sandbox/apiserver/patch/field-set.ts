@@ -24,10 +24,20 @@ function sortedKeyObject(key: Readonly<Record<string, KeyValue>>): Record<string
 /** The FieldsV1 spelling of a path element: f:name, k:{"name":"x"}, v:"x", i:0. */
 export function serializePathElement(pe: PathElement): string {
   if ('field' in pe) return `f:${pe.field}`;
-  if ('key' in pe) return `k:${goJson(sortedKeyObject(pe.key))}`;
-  if ('value' in pe) return `v:${goJson(pe.value)}`;
+  if ('key' in pe || 'value' in pe) {
+    // Walks insert a path per field below a list item, each time from the root: its key is
+    // spelled once. Path elements are never changed, so the spelling stays right.
+    let s = spelled.get(pe);
+    if (s === undefined) {
+      s = 'key' in pe ? `k:${goJson(sortedKeyObject(pe.key))}` : `v:${goJson(pe.value)}`;
+      spelled.set(pe, s);
+    }
+    return s;
+  }
   return `i:${pe.index}`;
 }
+
+const spelled = new WeakMap<PathElement, string>();
 
 export function deserializePathElement(s: string): PathElement {
   if (s.length < 2 || s[1] !== ':') throw new Error(`invalid path element ${JSON.stringify(s)}`);
@@ -105,6 +115,13 @@ export interface Child {
  * FieldSet.fromPaths, FieldSetBuilder or FieldSet.fromFieldsV1.
  */
 export class FieldSet {
+  /**
+   * The FieldsV1 form, once computed or when decoded from a canonical one: most writes leave most
+   * managers' sets as they were, and encoding them again was a good part of every write's cost.
+   * Shared between the objects it is written into, so it is never changed.
+   */
+  private encoded: Record<string, unknown> | undefined;
+
   constructor(
     private readonly members: ReadonlyMap<string, PathElement>,
     private readonly children: ReadonlyMap<string, Child>,
@@ -144,9 +161,22 @@ export class FieldSet {
     return [...this.children.values()].map((c) => c.pe);
   }
 
+  /** Whether every path of this set is in `other`. */
+  isSubsetOf(other: FieldSet): boolean {
+    if (this === other) return true;
+    for (const k of this.members.keys()) if (!other.members.has(k)) return false;
+    for (const [k, c] of this.children) {
+      const theirs = other.children.get(k);
+      if (!theirs || !c.set.isSubsetOf(theirs.set)) return false;
+    }
+    return true;
+  }
+
+  // Set operations hand back an operand itself when the result equals it, so that its encoding
+  // (see `encoded`) carries over.
   union(other: FieldSet): FieldSet {
-    if (other.isEmpty()) return this;
-    if (this.isEmpty()) return other;
+    if (other.isEmpty() || other.isSubsetOf(this)) return this;
+    if (this.isEmpty() || this.isSubsetOf(other)) return other;
     const members = new Map(this.members);
     for (const [k, pe] of other.members) members.set(k, pe);
     const children = new Map(this.children);
@@ -162,12 +192,14 @@ export class FieldSet {
     if (other.isEmpty() || this.isEmpty()) return this;
     const members = new Map([...this.members].filter(([k]) => !other.members.has(k)));
     const children = new Map<string, Child>();
+    let same = members.size === this.members.size;
     for (const [k, c] of this.children) {
       const theirs = other.children.get(k);
       const set = theirs ? c.set.difference(theirs.set) : c.set;
-      if (!set.isEmpty()) children.set(k, { pe: c.pe, set });
+      if (set !== c.set) same = false;
+      if (!set.isEmpty()) children.set(k, set === c.set ? c : { pe: c.pe, set });
     }
-    return new FieldSet(members, children);
+    return same ? this : new FieldSet(members, children);
   }
 
   /** Difference that also drops everything below a member of `other` (Set.RecursiveDifference). */
@@ -233,7 +265,8 @@ export class FieldSet {
 
   /** The FieldsV1 object for managedFields. */
   toFieldsV1(): Record<string, unknown> {
-    return this.emit(false);
+    this.encoded ??= this.emit(false);
+    return this.encoded;
   }
 
   private emit(includeSelf: boolean): Record<string, unknown> {
@@ -247,8 +280,18 @@ export class FieldSet {
     return out;
   }
 
-  /** Parses a FieldsV1 object; malformed input is an Error naming the problem. */
-  static fromFieldsV1(fields: unknown): FieldSet {
+  /**
+   * Parses a FieldsV1 object; malformed input is an Error naming the problem. `canonical` says
+   * the object is what toFieldsV1 wrote (managedFields the server stored), so it is kept as the
+   * set's encoding; it must not be changed afterwards.
+   */
+  static fromFieldsV1(fields: unknown, canonical = false): FieldSet {
+    const set = FieldSet.parseFieldsV1(fields, canonical);
+    if (canonical) set.encoded = fields as Record<string, unknown>;
+    return set;
+  }
+
+  private static parseFieldsV1(fields: unknown, canonical: boolean): FieldSet {
     if (!isObject(fields)) throw new Error('FieldsV1 must be a JSON object');
     const parse = (obj: Record<string, unknown>): FieldSet => {
       const members = new Map<string, PathElement>();
@@ -257,7 +300,9 @@ export class FieldSet {
         if (k === '.') continue;
         if (!isObject(v)) throw new Error(`FieldsV1 entry ${JSON.stringify(k)} must be an object`);
         const pe = deserializePathElement(k);
-        const key = serializePathElement(pe);
+        // A canonical spelling is the key as it is; others are normalised (key order, escapes).
+        const key = canonical ? k : serializePathElement(pe);
+        if (canonical && !('field' in pe)) spelled.set(pe, k);
         const hasChildren = Object.keys(v).some((ck) => ck !== '.');
         if (!hasChildren || Object.hasOwn(v, '.')) members.set(key, pe);
         if (hasChildren) children.set(key, { pe, set: parse(v) });
@@ -275,17 +320,19 @@ export class FieldSetBuilder {
 
   insert(path: Path): void {
     if (path.length === 0) return;
-    const key = serializePathElement(path[0]);
-    if (path.length === 1) {
-      this.members.set(key, path[0]);
-      return;
+    let b: FieldSetBuilder = this;
+    for (let i = 0; i < path.length - 1; i++) {
+      const pe = path[i]!;
+      const key = serializePathElement(pe);
+      let child = b.children.get(key);
+      if (!child) {
+        child = { pe, builder: new FieldSetBuilder() };
+        b.children.set(key, child);
+      }
+      b = child.builder;
     }
-    let child = this.children.get(key);
-    if (!child) {
-      child = { pe: path[0], builder: new FieldSetBuilder() };
-      this.children.set(key, child);
-    }
-    child.builder.insert(path.slice(1));
+    const last = path[path.length - 1]!;
+    b.members.set(serializePathElement(last), last);
   }
 
   build(): FieldSet {

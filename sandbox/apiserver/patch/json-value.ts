@@ -110,8 +110,12 @@ export function goNumberString(n: number): string {
  * JSON encoding as Go's encoding/json writes it: compact, and with <, > and & escaped, which
  * matters wherever kube embeds JSON in a string (managed-field keys).
  */
+const GO_ESCAPED = /[<>&\u2028\u2029]/;
+
 export function goJson(v: unknown): string {
-  return JSON.stringify(v)
+  const s = JSON.stringify(v);
+  if (!GO_ESCAPED.test(s)) return s;
+  return s
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')

@@ -101,8 +101,11 @@ function timeSeconds(t: string | undefined): number {
   return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
 }
 
-/** DecodeManagedFields; malformed entries are an Error with kube's message. */
-export function decodeManagedFields(entries: unknown): Managers {
+/**
+ * DecodeManagedFields; malformed entries are an Error with kube's message. `stored` says the
+ * entries are a stored object's, which this server encoded, so their FieldsV1 can be reused.
+ */
+export function decodeManagedFields(entries: unknown, stored = false): Managers {
   const managers: Managers = new Map();
   if (entries === undefined || entries === null) return managers;
   if (!Array.isArray(entries)) throw new Error('managedFields must be a list');
@@ -119,7 +122,7 @@ export function decodeManagedFields(entries: unknown): Managers {
       throw new Error(`invalid fieldsType "${e.fieldsType}" in managed fields entry ${i}`);
     let set: FieldSet;
     try {
-      set = e.fieldsV1 === undefined ? FieldSet.empty() : FieldSet.fromFieldsV1(e.fieldsV1);
+      set = e.fieldsV1 === undefined ? FieldSet.empty() : FieldSet.fromFieldsV1(e.fieldsV1, stored);
     } catch (err) {
       throw new Error(
         `error decoding versioned set from managed fields entry ${i}: ${(err as Error).message}`,
@@ -311,7 +314,7 @@ export function writerOf(opts: FieldManagerOptions, operation: ManagedFieldsOper
 /** Managers the live object records; undecodable ones count as none (emptyManagedFieldsOnErr). */
 function liveManagers(live: unknown): Managers {
   try {
-    return decodeManagedFields(metadataOf(live)?.managedFields);
+    return decodeManagedFields(metadataOf(live)?.managedFields, true);
   } catch {
     return new Map();
   }
@@ -325,6 +328,44 @@ function liveManagers(live: unknown): Managers {
  * stay untracked, and a failure to track leaves the object without managedFields.
  */
 export function updateManagedFields<T>(live: T | undefined, updated: T, opts: FieldManagerOptions): T {
+  const entries = managedFieldsAfterUpdate(live, updated, opts);
+  const out = withoutManagedFields(updated) as Record<string, unknown>;
+  if (entries) (out.metadata as Record<string, unknown>).managedFields = entries;
+  return out as T;
+}
+
+const emptyObjects = new WeakMap<TypeNode, Record<string, unknown>>();
+
+/** emptyObject for comparisons, built once per type: the comparison never changes it. */
+function sharedEmptyObject(type: TypeNode): Record<string, unknown> {
+  let o = emptyObjects.get(type);
+  if (!o) {
+    o = Object.freeze(emptyObject(type));
+    emptyObjects.set(type, o);
+  }
+  return o;
+}
+
+/**
+ * The object's view for comparisons: managedFields left out by copying only the top level and
+ * metadata, since the comparisons only read. A deep copy of a pod costs as much as the comparison.
+ */
+function sharedWithoutManagedFields(obj: unknown): unknown {
+  const meta = metadataOf(obj);
+  if (!meta || meta.managedFields === undefined) return obj;
+  const { managedFields: _m, ...rest } = meta;
+  return { ...(obj as Record<string, unknown>), metadata: rest };
+}
+
+/**
+ * What updateManagedFields stores in metadata.managedFields (undefined for none), without copying
+ * the object: for writers that set the entries on an object they own.
+ */
+export function managedFieldsAfterUpdate<T>(
+  live: T | undefined,
+  updated: T,
+  opts: FieldManagerOptions,
+): ManagedFieldsEntry[] | undefined {
   const requested = metadataOf(updated)?.managedFields;
   let managers: Managers;
   if (opts.subresource) managers = liveManagers(live);
@@ -337,15 +378,15 @@ export function updateManagedFields<T>(live: T | undefined, updated: T, opts: Fi
     }
     if (managers.size === 0) managers = liveManagers(live);
   }
-  const liveObj = live === undefined ? emptyObject(opts.type) : withoutManagedFields(live);
-  const newObj = withoutManagedFields(updated);
   // Objects that predate field tracking are not tracked until someone applies to them.
-  if (managers.size === 0 && live !== undefined && metadataOf(live)?.uid) return newObj;
+  if (managers.size === 0 && live !== undefined && metadataOf(live)?.uid) return undefined;
+  const liveObj = live === undefined ? sharedEmptyObject(opts.type) : sharedWithoutManagedFields(live);
+  const newObj = sharedWithoutManagedFields(updated);
   try {
     const next = trackUpdate(liveObj, newObj, managers, writerOf(opts, 'Update'), contextOf(opts));
-    return withManagedFields(newObj, next);
+    return encodeManagedFields(next);
   } catch (e) {
-    if (e instanceof TypedValueError) return newObj;
+    if (e instanceof TypedValueError) return undefined;
     throw e;
   }
 }
@@ -383,8 +424,11 @@ export function revertManagedFieldsTimestamps<T>(updated: T, stored: unknown): T
   const b = withoutTime(prev);
   if (!a || !b) return updated;
   for (const [id, entry] of a) if (!deepEqual(entry, b.get(id))) return updated;
-  const candidate = deepClone(updated) as Record<string, unknown>;
-  (candidate.metadata as Record<string, unknown>).managedFields = deepClone(prev);
+  // A copy of the top level and metadata is enough: neither input is changed.
+  const candidate = {
+    ...(updated as Record<string, unknown>),
+    metadata: { ...metadataOf(updated), managedFields: deepClone(prev) },
+  };
   return sameJson(candidate, stored) ? (candidate as T) : updated;
 }
 

@@ -150,6 +150,7 @@ export function serverSideApply(
   try {
     managers = decodeManagedFields(
       isObject(liveObject.metadata) ? liveObject.metadata.managedFields : undefined,
+      true,
     );
   } catch (e) {
     throw errors.internal(`failed to decode managed fields: ${(e as Error).message}`);

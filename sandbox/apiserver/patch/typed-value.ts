@@ -32,13 +32,14 @@ function isEmptyContainer(v: unknown): boolean {
 /** How a pair of values of one type is walked: as a leaf, or key by key, or item by item. */
 function shapeOf(type: TypeNode, ...values: unknown[]): Shape {
   if ((type.kind === 'struct' || type.kind === 'map') && type.atomic) return 'leaf';
-  const kinds = new Set<string>();
+  let kind: 'array' | 'object' | 'scalar' | undefined;
   for (const v of values) {
     if (v === undefined || v === null) continue;
-    kinds.add(Array.isArray(v) ? 'array' : isObject(v) ? 'object' : 'scalar');
+    const k = Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : 'scalar';
+    if (kind === undefined) kind = k;
+    else if (kind !== k) return 'leaf';
   }
-  if (kinds.size !== 1) return 'leaf';
-  const [kind] = kinds;
+  if (kind === undefined || kind === 'scalar') return 'leaf';
   // Empty on every side: kept as a leaf so that {} and null stay distinct.
   if (values.every(isEmptyContainer)) return 'leaf';
   if (kind === 'object' && (type.kind === 'struct' || type.kind === 'map' || type.kind === 'deduced'))
@@ -179,6 +180,9 @@ export function compare(lhs: unknown, rhs: unknown, type: TypeNode): Comparison 
   const modified = new FieldSetBuilder();
   const removed = new FieldSetBuilder();
   const walk = (l: unknown, r: unknown, t: TypeNode, path: PathElement[]) => {
+    // The same value on both sides changes nothing: writes that keep most of an object (status
+    // updates) share those parts with the stored version instead of copying them.
+    if (l === r && l !== undefined) return;
     const shape = shapeOf(t, l, r);
     if (shape === 'leaf') {
       if (l === undefined) added.insert(path);
