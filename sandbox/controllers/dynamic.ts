@@ -167,6 +167,23 @@ export class DynamicClient extends KubernetesObjectApi {
     );
   }
 
+  /** A merge patch of a subresource (e.g. pods/status), answered as plain JSON. */
+  mergePatchSubresourceRaw(
+    r: Pick<ApiResource, 'group' | 'version' | 'plural' | 'namespaced'>,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    patch: unknown,
+  ): Promise<KubernetesObject> {
+    return this.send(
+      HttpMethod.PATCH,
+      `${resourcePath(r, namespace, name)}/${encodeURIComponent(subresource)}`,
+      {},
+      patch,
+      'application/merge-patch+json',
+    );
+  }
+
   private async send<T>(
     method: HttpMethod,
     path: string,
