@@ -4,8 +4,9 @@
 //   (a) HPA: the operator's faithful HorizontalPodAutoscaler algorithm (operator/policy/hpa, v2
 //       default behaviour) on the per-pod request rate averaged over the last minute, every sync
 //       period;
-//   (b) Homeostat: max(reactive, forecast p90 at now + lead), the reactive part being the same HPA
-//       algorithm with its own memory, the lead the median start-to-Ready time of the pods it has
+//   (b) Homeostat: max(reactive, forecast p90 at now + lead) through the scale-down stabilization
+//       window, as the operator combines them, the reactive part being the same HPA algorithm with
+//       its own memory, the lead the median start-to-Ready time of the pods it has
 //       started (60 s before it has seen one), the forecast the real quantile forecaster
 //       (predictor/forecast) trained only on data before each evaluated block: on the last
 //       --train-days before the evaluated part, retrained every --retrain-days on the days before.
@@ -149,6 +150,8 @@ function simulate(
     meanLeadSeconds: 0,
   };
   let lastDirection = 0;
+  const recommendations: { t: number; replicas: number }[] = [];
+  const stabilizationMs = (DEFAULT_SCALE_DOWN.stabilizationWindowSeconds ?? 300) * 1000;
   let leadSum = 0;
   let leadCount = 0;
   for (let t = from; t < to; t += syncMs) {
@@ -198,6 +201,12 @@ function simulate(
       leadCount++;
       // Forecasts only raise the count: never below the reactive one, never above max.
       desired = Math.max(desired, Math.min(maxReplicas, extra(t, lead)));
+      // As in the operator, the combined recommendation goes through the scale-down
+      // stabilization window: fewer replicas only when every recommendation in it says so.
+      recommendations.push({ t, replicas: desired });
+      while (recommendations[0]!.t <= t - stabilizationMs) recommendations.shift();
+      if (desired < pods.length)
+        desired = Math.min(pods.length, Math.max(...recommendations.map((r) => r.replicas)));
     }
     if (desired !== pods.length) {
       const direction = Math.sign(desired - pods.length);
