@@ -33,6 +33,7 @@ import { type Forecaster, trainForecaster } from '../predictor/forecast/index.ts
 import { initTf } from '../predictor/runtime/index.ts';
 import { loadCsvTrace } from '../predictor/training/csv-trace.ts';
 import { forecastLayout } from '../predictor/training/target-forecast.ts';
+import { seededRandom } from '../sample-services/loadgen/random.ts';
 import { type BenchRow, machine, printAndSave } from './report.ts';
 
 const DATA = resolve(import.meta.dirname, 'data/traces');
@@ -79,18 +80,6 @@ if (evalShare >= 1) throw new Error(`--eval-share must be below 1, got ${evalSha
 const METRIC_WINDOW_MS = 60_000;
 const DEFAULT_LEAD_MS = 60_000;
 
-/** Seeded uniform in [0, 1) (mulberry32): start-up times vary, the same way in every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Pod {
   name: string;
   createdAt: number;
@@ -128,7 +117,8 @@ function simulate(
   seed: number,
   extra?: (t: number, leadMs: number) => number,
 ): Outcome {
-  const random = prng(seed);
+  // Start-up times vary, the same way in every run.
+  const random = seededRandom(seed);
   let state: HpaState = EMPTY_HPA_STATE;
   let pods: Pod[] = [];
   let serial = 0;
