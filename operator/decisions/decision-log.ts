@@ -429,52 +429,33 @@ export class DecisionLog {
    * returned with `duplicate`.
    */
   async appendDecision(decision: LoggedDecision): Promise<AppendResult> {
-    this.assertWritable();
-    const parsed = LoggedDecisionSchema.safeParse(decision);
-    if (!parsed.success)
-      throw new DecisionLogInputError(`invalid decision record: ${describeIssues(parsed.error)}`);
-    const existing = this.byId.get(decision.id);
-    if (existing) {
-      await this.sync();
-      return { seq: existing.seq, duplicate: true };
-    }
-    const seq = this.seq + 1;
-    const { loc, done } = this.enqueue({
-      seq,
-      kind: 'decision',
-      loggedAt: new Date(this.now()).toISOString(),
-      decision,
+    return this.appendOnce({
+      what: 'decision record',
+      parsed: LoggedDecisionSchema.safeParse(decision),
+      firstSeq: () => this.byId.get(decision.id)?.seq,
+      entry: (seq, loggedAt) => ({ seq, kind: 'decision', loggedAt, decision }),
+      index: (loc) => this.indexDecision(decision, loc),
     });
-    this.indexDecision(decision, loc);
-    await done;
-    return { seq, duplicate: false };
   }
 
   /** Appends the verification of a decision that is in the log; a second one for it is not written. */
   async appendVerification(verification: Verification): Promise<AppendResult> {
-    this.assertWritable();
-    const parsed = VerificationSchema.safeParse(verification);
-    if (!parsed.success)
-      throw new DecisionLogInputError(`invalid verification: ${describeIssues(parsed.error)}`);
-    const d = this.byId.get(verification.decisionId);
-    if (!d)
-      throw new DecisionLogInputError(
-        `invalid verification: decisionId: no decision ${verification.decisionId} in the log`,
-      );
-    if (d.verification) {
-      await this.sync();
-      return { seq: d.verification.seq, duplicate: true };
-    }
-    const seq = this.seq + 1;
-    const { loc, done } = this.enqueue({
-      seq,
-      kind: 'verification',
-      loggedAt: new Date(this.now()).toISOString(),
-      verification,
+    return this.appendOnce({
+      what: 'verification',
+      parsed: VerificationSchema.safeParse(verification),
+      firstSeq: () => {
+        const d = this.byId.get(verification.decisionId);
+        if (!d)
+          throw new DecisionLogInputError(
+            `invalid verification: decisionId: no decision ${verification.decisionId} in the log`,
+          );
+        return d.verification?.seq;
+      },
+      entry: (seq, loggedAt) => ({ seq, kind: 'verification', loggedAt, verification }),
+      index: (loc) => {
+        this.byId.get(verification.decisionId)!.verification = { ...loc, verdict: verification.verdict };
+      },
     });
-    d.verification = { ...loc, verdict: verification.verdict };
-    await done;
-    return { seq, duplicate: false };
   }
 
   /**
@@ -482,25 +463,36 @@ export class DecisionLog {
    * log is not written again: its first sequence number is returned with `duplicate`.
    */
   async appendControl(control: LoggedControl): Promise<AppendResult> {
-    this.assertWritable();
-    const parsed = LoggedControlSchema.safeParse(control);
-    if (!parsed.success)
-      throw new DecisionLogInputError(`invalid control record: ${describeIssues(parsed.error)}`);
-    const existing = this.controlsById.get(control.id);
-    if (existing) {
-      await this.sync();
-      return { seq: existing.seq, duplicate: true };
-    }
-    const seq = this.seq + 1;
-    const { loc, done } = this.enqueue({
-      seq,
-      kind: 'control',
-      loggedAt: new Date(this.now()).toISOString(),
-      control,
+    return this.appendOnce({
+      what: 'control record',
+      parsed: LoggedControlSchema.safeParse(control),
+      firstSeq: () => this.controlsById.get(control.id)?.seq,
+      entry: (seq, loggedAt) => ({ seq, kind: 'control', loggedAt, control }),
+      index: (loc) => this.indexControl(control, loc),
     });
-    this.indexControl(control, loc);
+  }
+
+  /** Validates, writes a record at most once (by its identity), indexes it, and waits for the disk. */
+  private async appendOnce(o: {
+    what: string;
+    parsed: { success: true } | { success: false; error: z.ZodError };
+    /** The sequence number the record was first written with, if it was. */
+    firstSeq: () => number | undefined;
+    entry: (seq: number, loggedAt: string) => LogEntry;
+    index: (loc: Location) => void;
+  }): Promise<AppendResult> {
+    this.assertWritable();
+    if (!o.parsed.success)
+      throw new DecisionLogInputError(`invalid ${o.what}: ${describeIssues(o.parsed.error)}`);
+    const first = o.firstSeq();
+    if (first !== undefined) {
+      await this.sync();
+      return { seq: first, duplicate: true };
+    }
+    const { loc, done } = this.enqueue(o.entry(this.seq + 1, new Date(this.now()).toISOString()));
+    o.index(loc);
     await done;
-    return { seq, duplicate: false };
+    return { seq: loc.seq, duplicate: false };
   }
 
   /** Writes and fsyncs everything appended so far. */
