@@ -89,6 +89,11 @@ export function operatorCommand(): Command {
     .option('--kube-api-burst <n>', 'Kubernetes API calls allowed at once above the rate', '40')
     .option('--evaluation-interval <duration>', 'how often each policy is evaluated again', '5s')
     .option(
+      '--status-refresh-interval <duration>',
+      "how often a policy's status is rewritten when only its readings changed",
+      '30s',
+    )
+    .option(
       '--decision-log-dir <dir>',
       'where the append-only decision log is written',
       '.data/operator/decisions',

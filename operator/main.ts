@@ -285,6 +285,7 @@ export async function startOperator(
         metrics,
         logger: log,
         evaluationIntervalMs: options.evaluationInterval,
+        statusRefreshMs: options.statusRefreshInterval,
         protectedNamespaces,
         metricsWindowSeconds,
         ...(registry ? { predictions: new RegistryPredictions(registry, options.riskThreshold) } : {}),

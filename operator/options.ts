@@ -107,6 +107,8 @@ export const OperatorOptionsSchema = z
       .max(10_000, 'must be at most 10000'),
     kubeApiBurst: int(1, 100_000),
     evaluationInterval: duration(500),
+    /** How often a policy's status is rewritten when only its readings changed. */
+    statusRefreshInterval: duration(1000),
     decisionLogDir: z.string().trim().min(1, 'must not be empty'),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
     kubeconfig: z.string().trim().min(1).optional(),
@@ -196,6 +198,7 @@ export const FLAG_OF: Record<keyof OperatorOptions, string> = {
   kubeApiQps: '--kube-api-qps',
   kubeApiBurst: '--kube-api-burst',
   evaluationInterval: '--evaluation-interval',
+  statusRefreshInterval: '--status-refresh-interval',
   decisionLogDir: '--decision-log-dir',
   logLevel: '--log-level',
   kubeconfig: '--kubeconfig',
@@ -243,6 +246,7 @@ export function defaultOptions(env: NodeJS.ProcessEnv = process.env): OperatorOp
     kubeApiQps: 20,
     kubeApiBurst: 40,
     evaluationInterval: '5s',
+    statusRefreshInterval: '30s',
     decisionLogDir: '.data/operator/decisions',
     logLevel: 'info',
   };
