@@ -53,3 +53,4 @@ export * as plan from './plan/index.ts';
 export { foldProbe, type ProbeOutcome, ProbeRunner, prometheusQuery, type QueryFn } from './probes.ts';
 export { ExperimentReconciler, type ExperimentReconcilerOptions, runFaultId } from './reconciler.ts';
 export { ScheduleBook } from './schedules.ts';
+export { decideVerdict, type Verdict, type VerdictInput, type VerdictResult } from './verdict.ts';

@@ -51,6 +51,7 @@ import {
 } from './plan/index.ts';
 import { foldProbe, type ProbeRunner } from './probes.ts';
 import type { ScheduleBook } from './schedules.ts';
+import { decideVerdict, INCONCLUSIVE_ENDS, type VerdictResult } from './verdict.ts';
 
 export interface ExperimentReconcilerOptions {
   client: KubeClient;
@@ -76,14 +77,6 @@ export interface ExperimentReconcilerOptions {
 }
 
 const ACTIVE_PHASES = new Set(['Injecting', 'Running', 'Recovering']);
-const INCONCLUSIVE_ENDS = new Set<EndReason>([
-  'Halted',
-  'Deleted',
-  'Replaced',
-  'SpecChanged',
-  'EngineRestarted',
-  'InjectionFailed',
-]);
 
 /** Fault ids on the data plane: stable for a run, rebuilt from the status after a crash. */
 export function runFaultId(uid: string, startTime: string): string {
@@ -602,12 +595,12 @@ export class ExperimentReconciler {
 
     const phase =
       reason === 'DurationElapsed' ? 'Completed' : reason === 'InjectionFailed' ? 'Failed' : 'Aborted';
-    const verdict = this.verdict(reason, status, afterProbesFailed);
+    const { verdict, why } = this.verdict(reason, status, afterProbesFailed);
     const endTime = new Date(now).toISOString();
     status = { ...status, phase, verdict, endTime };
     status.message =
       reason === 'DurationElapsed'
-        ? `completed: verdict ${verdict}`
+        ? `completed: verdict ${verdict}${why ? ` (${why})` : ''}`
         : `${phase.toLowerCase()} (${reason}): ${getCondition(status, RECOVERING)?.message ?? ''}`.slice(
             0,
             32_768,
@@ -683,15 +676,13 @@ export class ExperimentReconciler {
     reason: EndReason,
     status: ChaosExperimentStatus,
     afterProbesFailed: boolean,
-  ): 'Passed' | 'Failed' | 'Inconclusive' {
-    if (INCONCLUSIVE_ENDS.has(reason)) return 'Inconclusive';
-    if (reason === 'SteadyStateViolated' || reason === 'AbortCondition') return 'Failed';
-    if (afterProbesFailed) return 'Failed';
-    const probes = status.probeResults ?? [];
-    if (probes.length > 0 && probes.every((p) => p.status === 'Passing')) return 'Passed';
-    const policies = this.policiesOf(status.targets ?? []).filter((p) => p.sloMet);
-    if (policies.length > 0) return policies.every((p) => p.sloMet!.status === 'True') ? 'Passed' : 'Failed';
-    return 'Inconclusive';
+  ): VerdictResult {
+    return decideVerdict({
+      reason,
+      status,
+      afterProbesFailed,
+      policies: this.policiesOf(status.targets ?? []),
+    });
   }
 
   private async failRun(
