@@ -576,8 +576,10 @@ export const TERMINAL_PHASES: readonly ExperimentPhase[] = ['Completed', 'Aborte
 export const VerdictSchema = z
   .enum(['Passed', 'Failed', 'Inconclusive'])
   .describe(
-    'Passed: the steady state held (or came back) and no abort condition fired. Failed: it did not. ' +
-      'Inconclusive: the experiment could not tell, e.g. there was no data.',
+    'Passed: the steady state held (or came back), no abort condition fired, and something (a ' +
+      "policy's decision or an SLO breach) detected the fault. Failed: the steady state did not hold " +
+      'or an abort condition fired. ' +
+      'Inconclusive: the experiment could not tell (no data, or nothing detected the fault).',
   );
 
 export const ExperimentTargetSchema = z.strictObject({
