@@ -187,14 +187,18 @@ function sendJson(
   res.end(text);
 }
 
-/** Streams a list in batches: no giant string for ten thousand pods, and the first bytes leave at once. */
 /** Bytes of items joined into one write: small enough to stay out of V8's large-object space. */
 const LIST_CHUNK_CHARS = 64 * 1024;
+/**
+ * Bytes a list may have queued on its socket before it waits for the socket to drain: waiting at
+ * every 64 KB chunk made a 20 MB list a ping-pong of 300 drains with the reader.
+ */
+const LIST_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * Streams a list in chunks, waiting for the socket to drain between them: a list of ten thousand
- * pods is tens of megabytes, and building it whole (or queueing it all at once) keeps that much
- * garbage alive per concurrent list.
+ * Streams a list in chunks, waiting for the socket to drain when a megabyte is queued: a list of ten
+ * thousand pods is tens of megabytes, and building it whole (or queueing it all at once) keeps that
+ * much garbage alive per concurrent list.
  */
 async function sendList(
   res: ServerResponse,
@@ -211,7 +215,7 @@ async function sendList(
   for (let i = 0; i < items.length; i++) {
     chunk += i === 0 ? encode(items[i]!) : `,${encode(items[i]!)}`;
     if (chunk.length < LIST_CHUNK_CHARS) continue;
-    if (!res.write(chunk)) {
+    if (!res.write(chunk) && res.writableLength > LIST_BUFFER_BYTES) {
       await new Promise<void>((resolve) => {
         const done = () => {
           res.off('drain', done);
