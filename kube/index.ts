@@ -31,6 +31,7 @@ export {
   statusBody,
   statusCode,
 } from './errors.ts';
+export { limitHeapGrowth } from './heap-tuning.ts';
 export {
   type DeleteInfo,
   type EventHandlers,

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { errorMessage, InformerFactory, KubeClient, LeaderElector } from '../kube/index.ts';
-import { type ModelStore, PredictorRegistry, PrometheusHistory } from '../predictor/index.ts';
+import type { ModelStore } from '../predictor/index.ts';
 import { describeModelStore, openModelStore } from '../predictor/persistence/store-spec.ts';
 import { Actuator, prometheusActuatorMetrics, quarantineInfo } from './actuators/index.ts';
 import {
@@ -258,8 +258,12 @@ export async function startOperator(
       logger: log,
     });
     // Only the leader trains and predicts; a new leader starts from the stored models.
+    // TF.js and the models are loaded only when the predictor runs: tens of MB otherwise idle.
+    const predictor =
+      predictorOn && options.prometheusUrl ? await import('../predictor/index.ts') : undefined;
+    const { PredictorRegistry, PrometheusHistory } = predictor ?? {};
     const registry =
-      predictorOn && options.prometheusUrl
+      PredictorRegistry && PrometheusHistory && options.prometheusUrl
         ? new PredictorRegistry({
             history: new PrometheusHistory({ client: new PrometheusClient({ url: options.prometheusUrl }) }),
             ...(modelStore ? { store: modelStore } : {}),

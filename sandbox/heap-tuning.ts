@@ -3,8 +3,8 @@
 // isolate, that slack is most of its memory. These settings trade a little GC time for a heap that
 // stays close to what is live.
 
-import { setFlagsFromString } from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
+import { limitHeapGrowth } from '../kube/heap-tuning.ts';
 
 /** Next old-generation limit = live size × 1.5 (V8's default factor goes up to 4). */
 const HEAP_GROWING_PERCENT = 50;
@@ -12,12 +12,7 @@ const HEAP_GROWING_PERCENT = 50;
 /** Young generation of the components worker (controllers and virtual kubelet). */
 export const COMPONENTS_WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
 
-/**
- * Applies the sandbox's heap growing factor to every isolate of this process (V8 flags are
- * process-wide). A flag given on the command line wins, so it can be compared in benchmarks.
- */
+/** Applies the sandbox's heap growing factor to every isolate of this process (V8 flags are process-wide). */
 export function tuneHeapForSandbox(execArgv: readonly string[] = process.execArgv): void {
-  if (execArgv.some((a) => a.startsWith('--heap-growing-percent') || a.startsWith('--heap_growing_percent')))
-    return;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  limitHeapGrowth(HEAP_GROWING_PERCENT, execArgv);
 }
