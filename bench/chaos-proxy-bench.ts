@@ -15,11 +15,12 @@
 //     [--tput-seconds 2] [--sequential 3000] [--nginx /usr/sbin/nginx]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { loadavg, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HttpClient, runOpenLoop, seededRandom } from '../sample-services/loadgen/index.ts';
+import { freePort } from './processes.ts';
 import { type BenchRow, Latencies, machine, printAndSave } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -109,17 +110,6 @@ function startNode(
       }
     });
     child.on('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}`)));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
   });
 }
 

@@ -15,8 +15,7 @@
 //   npx tsx bench/operator-scale-bench.ts [--policies 1000] [--pods-per-target 10] [--measure-seconds 60]
 //     [--kube-api-qps 20] [--kube-api-burst 40] [--workers 4] [--heap-snapshot] [--out operator-scale.json]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +31,7 @@ import { crdManifests } from '../crds/index.ts';
 import { KubeClient, statusCode } from '../kube/index.ts';
 import { histogramQuantile, parseExposition } from '../operator/metrics/index.ts';
 import { withConnectionReuse } from '../sandbox/apiserver/connection-reuse.ts';
+import { freePort, rssMiB } from './processes.ts';
 import { type BenchRow, machine, printAndSave } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -68,22 +68,6 @@ for (const [flag, v] of Object.entries({
   if (!Number.isFinite(v) || v <= 0) throw new Error(`bad numeric option (${flag}): ${v}`);
 const root = resolve(import.meta.dirname, '..');
 const OPERATOR_NAMESPACE = 'homeostat-system';
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
 
 /** 409 AlreadyExists is success here; anything else is not. */
 function ignoreConflict(err: unknown): void {

@@ -4,7 +4,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import {
 } from '@kubernetes/client-node';
 import { Presets, SingleBar } from 'cli-progress';
 import { withConnectionReuse } from '../sandbox/apiserver/connection-reuse.ts';
+import { freePort, rssMiB } from './processes.ts';
 import { type BenchRow, Latencies, machine, printAndSave } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -35,22 +35,6 @@ const KILLS = Number(args.kills);
 const CONCURRENCY = Number(args.concurrency);
 const root = resolve(import.meta.dirname, '..');
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
 
 /** CPU seconds (user + system, all threads) the process has used: wall time alone misleads on a loaded machine. */
 function cpuSeconds(pid: number): number {
