@@ -27,6 +27,12 @@ export class ProxyMetrics {
   readonly injected: Counter<'fault_id' | 'type'>;
   readonly upstreamErrors: Counter<'code'>;
   readonly connections: Counter<never>;
+  // Label children by "method code": looking them up by label object costs more than the rest of a
+  // request's bookkeeping.
+  private readonly children = new Map<
+    string,
+    { requests: { inc(): void }; duration: { observe(v: number): void } }
+  >();
 
   constructor(faults: FaultTable, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -79,5 +85,23 @@ export class ProxyMetrics {
       },
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One answered request: its count, its duration and, when it failed, why. */
+  recordRequest(method: string, code: number, seconds: number, failure: ErrorReason | undefined): void {
+    const key = `${method} ${code}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const status = String(code);
+      child = {
+        requests: this.requests.labels(method, status),
+        duration: this.duration.labels(method, status),
+      };
+      this.children.set(key, child);
+    }
+    child.requests.inc();
+    child.duration.observe(seconds);
+    const reason = failure ?? (code >= 500 ? 'upstream_5xx' : undefined);
+    if (reason) this.errors.inc({ method, reason });
   }
 }
