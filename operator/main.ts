@@ -34,7 +34,9 @@ import {
 import type { OperatorOptions } from './options.ts';
 import {
   ActuatorExecutor,
+  ChaosFaultHistory,
   ClusterCaches,
+  cacheMembership,
   PolicyController,
   PolicyReconciler,
   QueryChecks,
@@ -147,6 +149,14 @@ export async function startOperator(
   const modelStore: ModelStore | undefined = predictorOn
     ? openModelStore(options.modelStore, { client: () => client, defaultNamespace: options.namespace })
     : undefined;
+  // The faults chaos experiments injected, which the risk model learns as failures. Kept on every
+  // replica, so that a new leader has them; followed once the caches have synced, so that a pod
+  // resolves to its Deployment rather than to the experiment's selector.
+  const faultHistory = predictorOn
+    ? new ChaosFaultHistory({ membership: cacheMembership(caches) })
+    : undefined;
+  const faultWatch = new AbortController();
+  let unwatchFaults: (() => void) | undefined;
   const actuator = new Actuator({
     client,
     metrics: prometheusActuatorMetrics(metrics.registry),
@@ -206,6 +216,16 @@ export async function startOperator(
 
   factory.start();
   health.started();
+  if (faultHistory)
+    factory.waitForSync({ signal: faultWatch.signal }).then(
+      () => {
+        if (!faultWatch.signal.aborted) unwatchFaults = faultHistory.watch(caches.chaosExperiments);
+      },
+      (err) => {
+        if (!faultWatch.signal.aborted)
+          log.warn({ err: errorMessage(err) }, 'chaos faults are not followed: the caches did not sync');
+      },
+    );
   log.info(
     {
       namespace: options.namespace,
@@ -267,6 +287,7 @@ export async function startOperator(
         ? new PredictorRegistry({
             history: new PrometheusHistory({ client: new PrometheusClient({ url: options.prometheusUrl }) }),
             ...(modelStore ? { store: modelStore } : {}),
+            ...(faultHistory ? { faults: (target: string) => faultHistory.faults(target) } : {}),
             retrainCron: options.predictorRetrain,
             logger: log,
           })
@@ -356,6 +377,8 @@ export async function startOperator(
           await soloWork;
           metrics.leader(options.leaseName, false);
         }
+        faultWatch.abort();
+        unwatchFaults?.();
         await events.flush();
         await factory.stop();
         await servers.close();

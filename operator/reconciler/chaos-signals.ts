@@ -35,7 +35,8 @@ export interface ChaosInput {
 /** Phases in which a fault may be on the data plane. */
 const FAULT_PHASES: ReadonlySet<ExperimentPhase> = new Set(['Injecting', 'Running', 'Recovering']);
 
-function selectorOf(exp: ChaosExperimentObject): { namespaces: string[]; labels?: LabelSelector } {
+/** The namespaces and label selector an experiment picks its targets with (its own namespace by default). */
+export function selectorOf(exp: ChaosExperimentObject): { namespaces: string[]; labels?: LabelSelector } {
   const sel = exp.spec?.selector;
   const own = exp.metadata?.namespace ?? '';
   const namespaces = Array.isArray(sel?.namespaces)
@@ -47,7 +48,12 @@ function selectorOf(exp: ChaosExperimentObject): { namespaces: string[]; labels?
     : { namespaces };
 }
 
-function selectsTemplate(exp: ChaosExperimentObject, namespace: string, deploy: V1Deployment): boolean {
+/** Whether the experiment's selector picks the pods of this Deployment's template. */
+export function selectsTemplate(
+  exp: ChaosExperimentObject,
+  namespace: string,
+  deploy: V1Deployment,
+): boolean {
   const { namespaces, labels } = selectorOf(exp);
   if (!labels || !namespaces.includes(namespace)) return false;
   // An empty selector would select everything; the CRD forbids it, so it selects nothing here.

@@ -8,6 +8,13 @@ export {
   type PolicyObject,
   type QuarantineConvention,
 } from './caches.ts';
+export {
+  ChaosFaultHistory,
+  type ChaosFaultHistoryOptions,
+  cacheMembership,
+  type ExperimentEvents,
+  type FaultMembership,
+} from './chaos-fault-history.ts';
 export { engineSignals, MemoryHistory, missingReason } from './engine-signals.ts';
 export { PolicyController, type PolicyControllerOptions } from './policy-controller.ts';
 export { PolicyReconciler, type PolicyReconcilerOptions } from './policy-reconciler.ts';
