@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predictorCommand } from './cli.ts';
+import { allElements, parseXml } from './evaluation/plot/testing-xml.ts';
 
 let dir: string;
 let csv: string;
@@ -77,9 +78,46 @@ describe('homeostat predictor', () => {
     }
   }, 120_000);
 
-  it('backtests a trace against seasonal-naive and Holt-Winters', async () => {
-    const r = await run('eval', '--csv', csv, '--horizon', '10', '--epochs', '2');
+  it('backtests a trace against seasonal-naive and Holt-Winters, and plots it', async () => {
+    const plot = join(dir, 'backtest.svg');
+    const r = await run('eval', '--csv', csv, '--horizon', '10', '--epochs', '2', '--plot', plot);
     expect(r.err).toBe('');
+    expect(r.out).toContain(`plot: forecast vs actual written to ${plot}`);
+    const svg = parseXml(await readFile(plot, 'utf8'));
+    const series = new Map(
+      allElements(svg)
+        .filter((e) => e.attrs.class === 'series')
+        .map((e) => [e.attrs['data-series'], e]),
+    );
+    expect([...series.keys()]).toEqual([
+      'model p10–p90',
+      'actual',
+      'seasonal-naive',
+      'Holt-Winters',
+      'model p50',
+    ]);
+    for (const s of series.values()) expect(s.children[0].attrs.d).toMatch(/^M/);
+    const texts = allElements(svg).map((e) => e.text);
+    expect(texts).toContain('count');
+    expect(
+      texts.find((t) => t.startsWith('load.csv: forecast 10 min ahead vs actual (NRMSE model')),
+    ).toBeDefined();
+    const json = await run(
+      'eval',
+      '--csv',
+      csv,
+      '--horizon',
+      '10',
+      '--epochs',
+      '2',
+      '--json',
+      '--plot',
+      plot,
+    );
+    const body = JSON.parse(json.out) as Record<string, unknown>;
+    expect(body.plot).toBe(plot);
+    expect(body.series).toBeUndefined();
+    expect(body.model).toHaveProperty('nrmse');
     expect(r.out).toMatch(/load\.csv: \d+ points scored/);
     expect(r.out).toMatch(/^forecaster +[\d.]+/m);
     expect(r.out).toMatch(/^seasonal-naive +[\d.]+/m);
@@ -88,6 +126,7 @@ describe('homeostat predictor', () => {
   }, 120_000);
 
   it('names what is wrong with bad input and exits 2', async () => {
+    await mkdir(join(dir, 'folder.svg'), { recursive: true });
     const cases: [string[], RegExp][] = [
       [['train', '--csv', csv], /--target <namespace\/name> is required/],
       [['train', '--csv', csv, '--target', 'Shop'], /--target must be <namespace>\/<deployment>, got "Shop"/],
@@ -95,6 +134,15 @@ describe('homeostat predictor', () => {
       [['backtest', '--csv', csv, '--horizon', '0'], /--horizon must be a positive whole number, got "0"/],
       [['backtest', '--csv', join(dir, 'nope.csv')], /cannot read the trace/],
       [['backtest', '--csv', csv, '--horizon', '600'], /too little request-rate history/],
+      [
+        ['eval', '--csv', csv, '--plot', join(dir, 'missing', 'p.svg')],
+        /--plot: directory .*missing does not exist/,
+      ],
+      [
+        ['eval', '--csv', csv, '--plot', join(dir, 'p.png')],
+        /--plot writes an SVG chart: give a file ending in \.svg/,
+      ],
+      [['eval', '--csv', csv, '--plot', join(dir, 'folder.svg')], /--plot: .*folder\.svg is a directory/],
       [['show', '--store', 'configmaps'], /--store: unknown model store "configmaps"/],
       [
         ['forecast', '--csv', csv, '--target', 'shop/none', '--store', `file:${dir}`],

@@ -1,8 +1,10 @@
-// `homeostat predictor train|backtest|show|forecast`: the operator's models, by hand. History comes
+// `homeostat predictor train|eval|show|forecast`: the operator's models, by hand. History comes
 // from Prometheus (--prometheus, the same queries the operator runs) or any CSV trace (--csv);
 // models go to and come from the same stores the operator uses, so a model trained here is the one
 // the operator loads.
-import { basename } from 'node:path';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, type OptionValues } from 'commander';
 import { parseDuration } from '../crds/index.ts';
@@ -10,7 +12,8 @@ import { errorMessage, KubeClient } from '../kube/index.ts';
 import { loadKubeConfig } from '../operator/kubeconfig.ts';
 import { PrometheusClient } from '../operator/metrics/index.ts';
 import { defaultNamespace } from '../operator/options.ts';
-import { fromBundle, type MethodScore, minHistory } from './forecast/index.ts';
+import { forecastVsActualChart } from './evaluation/plot/index.ts';
+import { fromBundle, type MethodScore, minHistory, type Scorecard } from './forecast/index.ts';
 import type { ModelStore } from './persistence/model-store.ts';
 import { describeModelStore, openModelStore, parseModelStoreSpec } from './persistence/store-spec.ts';
 import type { RiskSlo } from './risk/index.ts';
@@ -69,6 +72,8 @@ interface History {
   timestamps: number[];
   stepMs: number;
   from: string;
+  /** What the values measure, for chart axes. */
+  unit: string;
 }
 
 /** The request-rate history the flags name: a CSV trace, or Prometheus over the last --days. */
@@ -90,6 +95,7 @@ async function requestRate(
       timestamps: t.timestamps,
       stepMs: t.stepMs,
       from: `${o.csv} (${t.valueColumn})`,
+      unit: t.valueColumn,
     };
   }
   if (!target) throw new PredictorCliError('--target <namespace/name> is required with --prometheus');
@@ -108,7 +114,7 @@ async function requestRate(
     endMs: end,
     stepMs,
   });
-  return { ...grid, stepMs, from: `Prometheus ${client.url}` };
+  return { ...grid, stepMs, from: `Prometheus ${client.url}`, unit: 'requests/s' };
 }
 
 function storeOf(o: OptionValues): { store: ModelStore; description: string } {
@@ -172,6 +178,57 @@ function table(rows: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+const isDirectory = (path: string) =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+
+/** Where --plot writes: checked before the backtest runs, so a typo does not cost a backtest. */
+async function plotPath(text: string): Promise<string> {
+  const file = resolve(text);
+  if (extname(file).toLowerCase() !== '.svg')
+    throw new PredictorCliError(`--plot writes an SVG chart: give a file ending in .svg, got "${text}"`);
+  const dir = dirname(file);
+  if (!(await isDirectory(dir))) throw new PredictorCliError(`--plot: directory ${dir} does not exist`);
+  if (await isDirectory(file)) throw new PredictorCliError(`--plot: ${file} is a directory`);
+  await access(dir, constants.W_OK).catch(() => {
+    throw new PredictorCliError(`--plot: cannot write into ${dir}`);
+  });
+  return file;
+}
+
+/** The backtest's scored points as a chart: the model's median and p10–p90 against the actual load and both baselines. */
+function backtestChart(
+  name: string,
+  card: Omit<Scorecard, 'series'>,
+  series: NonNullable<Scorecard['series']>,
+  stepMs: number,
+  unit: string,
+): string {
+  const row = (q: number) => {
+    const j = series.quantiles.indexOf(q);
+    return j >= 0 ? series.model[j] : undefined;
+  };
+  const p50 = row(0.5) ?? series.model[Math.floor(series.quantiles.length / 2)];
+  const p10 = row(0.1);
+  const p90 = row(0.9);
+  const minutes = (card.scoredStep * stepMs) / 60_000;
+  return forecastVsActualChart({
+    title: `${name}: forecast ${minutes} min ahead vs actual (NRMSE model ${fmt(card.model.nrmse)}, seasonal-naive ${fmt(card.seasonalNaive.nrmse)}, Holt-Winters ${fmt(card.holtWinters.nrmse)})`,
+    unit,
+    timestamps: series.timestamps,
+    actual: series.actual,
+    p50,
+    ...(p10 ? { p10 } : {}),
+    ...(p90 ? { p90 } : {}),
+    baselines: [
+      { name: 'seasonal-naive', values: series.seasonalNaive.point },
+      { name: 'Holt-Winters', values: series.holtWinters.point },
+    ],
+  });
 }
 
 function commonHistoryOptions(cmd: Command): Command {
@@ -317,8 +374,13 @@ export function predictorCommand(
     .option('--score-from <index>', 'first scored point (default: the newest season)')
     .option('--retrain-every <steps>', 'refit all three methods every this many origins (default: once)')
     .option('--json', 'print the scorecard as JSON')
+    .option(
+      '--plot <file.svg>',
+      'also draw the backtest: forecast (p50, p10–p90) vs actual and both baselines',
+    )
     .action(
       guard(async (o) => {
+        const plot = o.plot !== undefined ? await plotPath(o.plot) : undefined;
         const target = parseTarget(o.target, o.prometheus !== undefined);
         const horizon = positive('--horizon', o.horizon);
         const train = { epochs: positive('--epochs', o.epochs), seed: positive('--seed', o.seed) };
@@ -351,6 +413,7 @@ export function predictorCommand(
                 scoreFrom,
                 retrainEvery,
                 seasonalPeriod: period,
+                withSeries: plot !== undefined,
               },
             },
             { onProgress: (p) => bar.update(p) },
@@ -361,8 +424,17 @@ export function predictorCommand(
           bar.stop();
         }
         const card = result.scorecard;
+        if (plot !== undefined) {
+          if (!result.series) throw new Error('the backtest returned no series for --plot');
+          const svg = backtestChart(name, card, result.series, h.stepMs, h.unit);
+          await writeFile(plot, svg).catch((err) => {
+            throw new PredictorCliError(`--plot: cannot write ${plot}: ${errorMessage(err)}`);
+          });
+        }
         if (o.json) {
-          io.out(JSON.stringify({ target: name, source: h.from, ...card, forecasts: undefined }, null, 2));
+          io.out(
+            JSON.stringify({ target: name, source: h.from, ...card, ...(plot ? { plot } : {}) }, null, 2),
+          );
           return;
         }
         io.out(
@@ -386,6 +458,7 @@ export function predictorCommand(
         io.out(
           `verdict: ${card.modelBeatsBaselines ? 'the operator may act on it' : 'shadow mode'} (${card.reason})`,
         );
+        if (plot !== undefined) io.out(`plot: forecast vs actual written to ${plot}`);
       }),
     );
 

@@ -32,7 +32,7 @@ const options: BacktestOptions = {
   retrainEvery: 96,
   retrain: { mode: 'warm', epochs: 3, window: 96 },
   seasonalPeriod: period,
-  keepForecasts: true,
+  withSeries: true,
 };
 
 describe('backtest', async () => {
@@ -41,8 +41,8 @@ describe('backtest', async () => {
 
   it('scores every point from scoreFrom on, refitting on schedule', () => {
     expect(card.points).toBe(n - options.scoreFrom);
-    expect(card.forecasts?.index[0]).toBe(options.scoreFrom);
-    expect(card.forecasts?.index.at(-1)).toBe(n - 1);
+    expect(card.series?.index[0]).toBe(options.scoreFrom);
+    expect(card.series?.index.at(-1)).toBe(n - 1);
     expect(folds).toEqual([0, 1, 2]);
     expect(card.folds).toBe(3);
     expect(card.modelVersion).toMatch(/^mlp-q-/);
@@ -50,6 +50,29 @@ describe('backtest', async () => {
       expect(Number.isFinite(s.nrmse) && Number.isFinite(s.mape) && Number.isFinite(s.pinball)).toBe(true);
       expect(s.coverage['0.9']).toBeGreaterThanOrEqual(s.coverage['0.5']);
     }
+  });
+
+  it('returns the scored series with withSeries: times, actuals and every method quantile', async () => {
+    const s = card.series!;
+    expect(s.quantiles).toEqual([0.5, 0.9]);
+    expect(s.timestamps).toEqual(s.index.map((t) => timestamps[t]));
+    expect(s.actual).toEqual(s.index.map((t) => values[t]));
+    for (const rows of [s.model, s.seasonalNaive.quantiles, s.holtWinters.quantiles]) {
+      expect(rows).toHaveLength(2);
+      for (const row of rows) expect(row).toHaveLength(card.points);
+    }
+    expect(s.seasonalNaive.point).toEqual(s.index.map((t) => values[t - period]));
+    // Quantile rows of a baseline are its point forecast shifted by calibrated residual quantiles.
+    s.holtWinters.quantiles[1].forEach((p90, i) => {
+      expect(p90).toBeGreaterThanOrEqual(s.holtWinters.quantiles[0][i]);
+    });
+    const plain = await backtest(values, timestamps, {
+      ...options,
+      withSeries: false,
+      train: { ...options.train, epochs: 1 },
+      retrainEvery: n,
+    });
+    expect(plain.series).toBeUndefined();
   });
 
   it('beats seasonal-naive on a noisy seasonal series and decides by the stated rule', () => {
@@ -64,15 +87,15 @@ describe('backtest', async () => {
     const cut = n - 30;
     const changed = values.map((v, t) => (t >= cut ? v * 3 + 500 : v));
     const other = await backtest(changed, timestamps, options);
-    const a = card.forecasts!;
-    const b = other.forecasts!;
+    const a = card.series!;
+    const b = other.series!;
     a.index.forEach((t, i) => {
       // Origin of the forecast for t (scored step 2): history ends at t - 1, last value read t - 2.
       const unchanged = t - 2 < cut;
       if (unchanged) {
         expect(b.model.map((q) => q[i])).toEqual(a.model.map((q) => q[i]));
-        expect(b.seasonalNaive[i]).toBe(a.seasonalNaive[i]);
-        expect(b.holtWinters[i]).toBe(a.holtWinters[i]);
+        expect(b.seasonalNaive.point[i]).toBe(a.seasonalNaive.point[i]);
+        expect(b.holtWinters.point[i]).toBe(a.holtWinters.point[i]);
       }
     });
     expect(b.model[0].at(-1)).not.toBe(a.model[0].at(-1));

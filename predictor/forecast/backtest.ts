@@ -43,7 +43,11 @@ export interface BacktestOptions {
   residualWindow?: number;
   /** The model must beat the better baseline by this fraction on NRMSE and pinball (default 0). */
   margin?: number;
-  keepForecasts?: boolean;
+  /**
+   * Also return every scored point's actual and forecasts (`Scorecard.series`), for plots and
+   * analysis; off by default so the operator's periodic backtests stay small.
+   */
+  withSeries?: boolean;
   onFold?: (fold: FoldProgress) => void;
 }
 
@@ -85,13 +89,28 @@ export interface Scorecard {
   holtWintersParams: HoltWintersParams;
   folds: number;
   trainSeconds: number;
-  forecasts?: {
-    index: number[];
-    actual: number[];
-    model: number[][];
-    seasonalNaive: number[];
-    holtWinters: number[];
-  };
+  /** The scored points, with `withSeries`. */
+  series?: BacktestSeries;
+}
+
+/** A baseline's forecasts of the scored points: its point forecast and residual-calibrated quantiles. */
+export interface BaselineSeries {
+  point: number[];
+  /** One row per quantile level, in `BacktestSeries.quantiles` order. */
+  quantiles: number[][];
+}
+
+/** Every scored point of a backtest, all forecasts made `scoredStep` steps ahead. */
+export interface BacktestSeries {
+  quantiles: number[];
+  /** Index of each scored point in the input series. */
+  index: number[];
+  timestamps: number[];
+  actual: number[];
+  /** The model's forecasts, one row per quantile level. */
+  model: number[][];
+  seasonalNaive: BaselineSeries;
+  holtWinters: BaselineSeries;
 }
 
 const DEFAULT_RETRAIN: RetrainPolicy = { mode: 'warm', epochs: 2, learningRate: 0.001 };
@@ -246,8 +265,18 @@ export async function backtest(
     holtWintersParams: hwParams,
     folds,
     trainSeconds,
-    ...(options.keepForecasts
-      ? { forecasts: { index, actual, model, seasonalNaive: snPoint, holtWinters: hwPoint } }
+    ...(options.withSeries
+      ? {
+          series: {
+            quantiles: [...q],
+            index,
+            timestamps: index.map((t) => timestamps[t]),
+            actual,
+            model,
+            seasonalNaive: { point: snPoint, quantiles: snQ },
+            holtWinters: { point: hwPoint, quantiles: hwQ },
+          },
+        }
       : {}),
   };
 }

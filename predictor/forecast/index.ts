@@ -2,6 +2,8 @@
 // loading with a version, and the rolling-origin backtest against the baselines.
 export {
   type BacktestOptions,
+  type BacktestSeries,
+  type BaselineSeries,
   backtest,
   type FoldProgress,
   type MethodScore,

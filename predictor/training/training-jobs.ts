@@ -68,7 +68,10 @@ export interface RiskJobResult {
 
 export interface BacktestJobResult {
   kind: 'backtest';
-  scorecard: Scorecard;
+  /** Without its series: that comes apart, so a scorecard can be kept or sent on as it is. */
+  scorecard: Omit<Scorecard, 'series'>;
+  /** The scored points, when the job's options ask for them (`withSeries`). */
+  series?: Scorecard['series'];
   seconds: number;
 }
 
@@ -140,7 +143,7 @@ export async function runTrainingJob<J extends TrainingJob>(
     }
     case 'backtest': {
       const epochs = job.options.train?.epochs ?? 12;
-      const scorecard = await backtest(job.values, job.timestamps, {
+      const { series, ...scorecard } = await backtest(job.values, job.timestamps, {
         ...job.options,
         train: {
           ...job.options.train,
@@ -149,7 +152,12 @@ export async function runTrainingJob<J extends TrainingJob>(
             : {}),
         },
       });
-      const out: BacktestJobResult = { kind: 'backtest', scorecard, seconds: seconds() };
+      const out: BacktestJobResult = {
+        kind: 'backtest',
+        scorecard,
+        ...(series ? { series } : {}),
+        seconds: seconds(),
+      };
       return out as ResultOf<J>;
     }
     default:
