@@ -242,32 +242,38 @@ const IDLE_FAULTS = {
 };
 
 /**
- * One open-loop block against one URL at `rps`; latency is recorded from the moment the request is
- * sent, so a client that falls behind its schedule shows up as dropped or late arrivals, not as
- * proxy latency.
+ * One open-loop block against one URL at `rps`, from the lean load generator in its own process
+ * (bench/open-loop-client.ts): latency runs from the moment an arrival is dispatched, so a client
+ * that falls behind its schedule shows up as late arrivals, not as proxy latency.
  */
-async function openLoopBlock(
-  url: string,
-  client: HttpClient,
-  rps: number,
-  seconds: number,
-  seed: number,
-  into: Latencies,
-) {
-  let failures = 0;
-  const run = await runOpenLoop({
-    segments: [{ label: `${rps} rps`, rps, durationMs: seconds * 1000 }],
-    operation: async (_arrival, signal) => {
-      const t0 = performance.now();
-      const answer = await client.request({ url, signal, discardBody: true });
-      if (answer.status === 200) into.record(performance.now() - t0);
-      else failures++;
-      return { kind: 'request', status: answer.status, ...(answer.error ? { error: answer.error } : {}) };
-    },
-    random: seededRandom(seed),
+async function openLoopBlock(url: string, rps: number, seconds: number, seed: number, into: Latencies) {
+  const { hostname, port, pathname } = new URL(url);
+  const config = { host: hostname, port: Number(port), path: pathname, rps, seconds, seed };
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench/open-loop-client.ts'), JSON.stringify(config)],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d;
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`load generator exited with ${code}`)),
+    );
   });
-  if (failures) throw new Error(`${url}: ${failures} failed requests`);
-  return { achievedRps: run.total.achievedRps, dropped: run.total.dropped, offered: run.total.offered };
+  const run = JSON.parse(out) as {
+    sent: number;
+    answered: number;
+    errors: number;
+    non2xx: number;
+    seconds: number;
+    latenciesUs: number[];
+  };
+  if (run.errors || run.non2xx) throw new Error(`${url}: ${run.errors} unanswered, ${run.non2xx} not 2xx`);
+  for (const us of run.latenciesUs) into.record(us / 1000);
+  return { achievedRps: run.answered / run.seconds, offered: run.sent };
 }
 
 /** Closed-loop totals of one path over several blocks. */
@@ -366,26 +372,18 @@ async function main() {
     };
 
     // Warm-up: JIT, connection pools.
-    for (const p of PATHS) await openLoopBlock(urls[p], client, Math.min(RPS, 500), 1, SEED, new Latencies());
+    for (const p of PATHS) await openLoopBlock(urls[p], Math.min(RPS, 500), 1, SEED, new Latencies());
 
     // Latency at RPS, in rotated blocks.
     const lat = Object.fromEntries(PATHS.map((p) => [p, new Latencies()])) as Record<Path, Latencies>;
-    const rates: Array<{ round: number; path: Path; achievedRps: number; dropped: number; offered: number }> =
-      [];
+    const rates: Array<{ round: number; path: Path; achievedRps: number; offered: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       const order = PATHS.map((_, i) => PATHS[(i + round) % PATHS.length]!);
       for (const p of order) {
         process.stderr.write(
           `latency round ${round + 1}/${ROUNDS}: ${p}, ${RPS} req/s for ${SECONDS} s ...\n`,
         );
-        const rate = await openLoopBlock(
-          urls[p],
-          client,
-          RPS,
-          SECONDS,
-          SEED + round * 10 + PATHS.indexOf(p),
-          lat[p],
-        );
+        const rate = await openLoopBlock(urls[p], RPS, SECONDS, SEED + round * 10 + PATHS.indexOf(p), lat[p]);
         rates.push({ round, path: p, ...rate });
       }
     }
@@ -464,7 +462,7 @@ async function main() {
         process.stderr.write(
           `idle faults round ${round + 1}/${ROUNDS}: ${p}, ${RPS} req/s for ${SECONDS} s ...\n`,
         );
-        await openLoopBlock(urls[p], client, RPS, SECONDS, SEED + 100 + round, idle[p]);
+        await openLoopBlock(urls[p], RPS, SECONDS, SEED + 100 + round, idle[p]);
       }
     }
     await clearFaults(adminPort, client);

@@ -96,6 +96,44 @@ describe('measure', () => {
     expect(again).toMatchObject({ timeToDetectSeconds: 10, timeToHealSeconds: 45 });
   });
 
+  it('when the SLO held through the whole run, healed is when the fault was detected, known only at the end', () => {
+    // The operator acted at 4 s (a quarantine, say) and the SLO never left its bounds.
+    const held = view({
+      decisionTimes: [T0 + 4_000],
+      sloMet: { type: 'SLOMet', status: 'True', lastTransitionTime: at(-600), reason: 'M', message: '' },
+    });
+    const during = measure({
+      startTime: T0,
+      now: T0 + 30_000,
+      previous: undefined,
+      sinceLastMs: 0,
+      policies: [held],
+    });
+    expect(during).toMatchObject({ timeToDetectSeconds: 4 });
+    expect(during.timeToHealSeconds).toBeUndefined(); // a breach could still come
+    const end = measure({
+      startTime: T0,
+      now: T0 + 60_000,
+      previous: during,
+      sinceLastMs: 5000,
+      policies: [held],
+      final: true,
+    });
+    expect(end).toMatchObject({ timeToDetectSeconds: 4, timeToHealSeconds: 4 });
+    // Nothing detected: no heal time either, however the run ended.
+    const unseen = view({ sloMet: held.sloMet });
+    expect(
+      measure({
+        startTime: T0,
+        now: T0 + 60_000,
+        previous: undefined,
+        sinceLastMs: 0,
+        policies: [unseen],
+        final: true,
+      }).timeToHealSeconds,
+    ).toBeUndefined();
+  });
+
   it('a steady-state probe passing again also counts as healed', () => {
     const m = measure({
       startTime: T0,

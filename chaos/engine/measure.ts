@@ -1,7 +1,8 @@
 // Measurement of a run, from what the operator writes into its ResiliencePolicies' status (read
 // through the API, so it works when the engine and the operator are separate processes): time to
 // detect (the first decision on a target after injection, or the SLO seen breached), time to heal
-// (the SLO met again, or a failing steady-state probe passing again), the SLO budget burned, and
+// (the SLO met again, or a failing steady-state probe passing again; when the SLO held through the
+// whole run, the time to detect), the SLO budget burned, and
 // the peaks seen while the fault was active.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { type Condition, type Measurements, parseDuration } from '../../crds/index.ts';
@@ -85,6 +86,8 @@ export interface MeasureInput {
   sinceLastMs: number;
   /** When a steady-state probe that had been failing passed again. */
   probesHealedAt?: number;
+  /** The run is over: what could still change (a breach yet to come) no longer can. */
+  final?: boolean;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -113,6 +116,10 @@ export function measure(input: MeasureInput): Measurements {
       if (healed) {
         const t = Math.max(...sloPolicies.map((p) => Date.parse(p.sloMet!.lastTransitionTime)));
         if (t >= detectedAt) candidates.push(t);
+        // The SLO held through the whole run: there was nothing to restore, so the target was
+        // healthy no later than the fault was detected. Known only once the run is over, since
+        // a breach could still come while the fault is active.
+        else if (input.final) candidates.push(detectedAt);
       }
     }
     if (candidates.length) m.timeToHealSeconds = seconds(Math.min(...candidates) - startTime);

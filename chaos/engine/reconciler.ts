@@ -482,9 +482,10 @@ export class ExperimentReconciler {
     return mem;
   }
 
-  private measure(key: string, status: ChaosExperimentStatus, mem: RunMemory, now: number) {
+  private measure(key: string, status: ChaosExperimentStatus, mem: RunMemory, now: number, final = false) {
     const start = Date.parse(status.startTime ?? '');
     const m = measure({
+      final,
       startTime: start,
       now,
       previous: status.measurements,
@@ -588,9 +589,9 @@ export class ExperimentReconciler {
         return { requeueAfter: spec.steadyState.intervalSeconds * 1000 };
       }
       afterProbesFailed = notPassing.length > 0;
-      status.measurements = this.measure(key, status, mem, now);
+      status.measurements = this.measure(key, status, mem, now, true);
     } else if (spec) {
-      status.measurements = this.measure(key, status, this.runMemory(key, status), now);
+      status.measurements = this.measure(key, status, this.runMemory(key, status), now, true);
     }
 
     const phase =

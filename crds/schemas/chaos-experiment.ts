@@ -617,7 +617,9 @@ export const MeasurementsSchema = z
       .number()
       .min(0)
       .optional()
-      .describe('From injection until the steady state held again.'),
+      .describe(
+        'From injection until the steady state held again (the SLO met again, or a failing probe passing again); when the SLO held through the whole run, the time to detect.',
+      ),
     sloBurn: z
       .number()
       .min(0)
