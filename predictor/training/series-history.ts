@@ -20,10 +20,13 @@ export class SeriesHistory implements HistorySource {
 
   async requestRate(target: HistoryTarget, range: HistoryRange): Promise<Grid> {
     const s = this.get(target);
-    return toGrid(
-      s.times.map((t, i) => ({ timestampMs: t, value: s.requestRate[i] })),
-      range,
-    );
+    // Only the samples that can land on the grid (half a step either side), found by bisection:
+    // a tick asks for a few hours of a history that may hold weeks.
+    const from = firstAtOrAfter(s.times, range.startMs - range.stepMs / 2);
+    const to = firstAtOrAfter(s.times, range.endMs + range.stepMs / 2);
+    const samples = [];
+    for (let i = from; i < to; i++) samples.push({ timestampMs: s.times[i], value: s.requestRate[i] });
+    return toGrid(samples, range);
   }
 
   async riskSignals(
@@ -31,11 +34,23 @@ export class SeriesHistory implements HistorySource {
     range: HistoryRange,
   ): Promise<{ series: RiskSeries; notes: string[] }> {
     const s = this.get(target);
-    const from = s.times.findIndex((t) => t >= range.startMs);
-    let to = s.times.length;
-    while (to > 0 && s.times[to - 1] > range.endMs) to--;
-    const out = { stepMs: s.stepMs, times: from < 0 ? [] : s.times.slice(from, to) } as RiskSeries;
-    for (const name of RISK_SIGNALS) out[name] = from < 0 ? [] : s[name].slice(from, to);
+    const from = firstAtOrAfter(s.times, range.startMs);
+    let to = firstAtOrAfter(s.times, range.endMs);
+    while (to < s.times.length && s.times[to] === range.endMs) to++;
+    const out = { stepMs: s.stepMs, times: s.times.slice(from, to) } as RiskSeries;
+    for (const name of RISK_SIGNALS) out[name] = s[name].slice(from, to);
     return { series: out, notes: [] };
   }
+}
+
+/** The index of the first time at or after `t` in ascending `times` (its length when none is). */
+function firstAtOrAfter(times: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
