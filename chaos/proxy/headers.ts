@@ -1,20 +1,10 @@
 // Header rewriting for the HTTP hop: hop-by-hop headers stay on their own connection (RFC 9110
 // §7.6.1), and the upstream learns who the client was through x-forwarded-*.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { HOP_BY_HOP as HOP_BY_HOP_HEADERS } from './http1/header-block.ts';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  // The proxy already answered 100 Continue itself; the upstream need not send another.
-  'expect',
-]);
+// The proxy already answered 100 Continue itself; the upstream need not send another.
+const HOP_BY_HOP = new Set([...HOP_BY_HOP_HEADERS, 'expect']);
 
 /** The headers minus hop-by-hop ones, including any the Connection header names. */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
