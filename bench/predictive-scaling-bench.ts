@@ -1,39 +1,46 @@
 // Predictive vs reactive scaling, replayed: a load trace (a timestamp column and a value column,
 // read as requests per step) drives a simulated Deployment with a fixed capacity per replica and a
-// pod start-up time, scaled by two autoscalers in the same run:
-//   (a) HPA: the operator's faithful HorizontalPodAutoscaler algorithm (operator/policy/hpa, v2
-//       default behaviour) on the per-pod request rate averaged over the last minute, every sync
-//       period;
-//   (b) Homeostat: max(reactive, forecast p90 at now + lead) through the scale-down stabilization
-//       window, as the operator combines them, the reactive part being the same HPA algorithm with
-//       its own memory, the lead the median start-to-Ready time of the pods it has
-//       started (60 s before it has seen one), the forecast the real quantile forecaster
-//       (predictor/forecast) trained only on data before each evaluated block: on the last
-//       --train-days before the evaluated part, retrained every --retrain-days on the days before.
+// pod start-up time (predictor/evaluation/scaling), scaled by three autoscalers in the same run:
+//   (a) HPA: the operator's faithful HorizontalPodAutoscaler algorithm (v2 default behaviour) on
+//       the per-pod request rate averaged over the last minute, every sync period;
+//   (b) Homeostat: max(HPA, the operator's replicas for the forecast p90 at its lookahead) through
+//       the behavior's stabilization window and rate limits, as operator/policy/scaling.ts combines
+//       them; the forecast is the real quantile forecaster trained as the operator trains it
+//       (trainTargetForecast: a backtest against seasonal-naive and Holt-Winters, then the model)
+//       on the --train-points steps before each evaluated block (retrained every --retrain-days),
+//       and acted on only while its backtest beats both
+//       baselines and its confidence reaches --min-confidence (shadow mode otherwise);
+//   (c) Holt-Winters: the same combination with an additive Holt-Winters forecast fitted on the
+//       same training window (p90 = forecast + the 0.9 quantile of its training errors), ungated.
 // A tick is over capacity when the offered load exceeds ready replicas × capacity (an SLO violation);
 // replica-minutes count every pod from creation (cost). Reported per trace: minutes over capacity,
-// replica-minutes, scaling actions and direction flips per hour, and the ratios Homeostat / HPA.
+// replica-minutes, scaling actions and direction flips per hour, and the ratios against the HPA.
 //
 //   npx tsx bench/predictive-scaling-bench.ts
 //   npx tsx bench/predictive-scaling-bench.ts --trace other.csv --pod-ready-seconds 90 --peak-replicas 20
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../crds/index.ts';
+import { forecastLookaheadSeconds, replicasForForecast, roundLeadSeconds } from '../operator/policy/index.ts';
 import {
-  DEFAULT_HPA_CONTROLLER_CONFIG,
-  EMPTY_HPA_STATE,
-  type HpaPod,
-  type HpaSpec,
-  type HpaState,
-  type PodMetric,
-  reconcileAutoscaler,
-} from '../operator/policy/hpa/index.ts';
-import { type Forecaster, trainForecaster } from '../predictor/forecast/index.ts';
+  type Autoscaler,
+  compareOutcomes,
+  ForecastTable,
+  fillHoltWintersForecasts,
+  hpaAutoscaler,
+  predictiveAutoscaler,
+  type ScalingOutcome,
+  type ScalingRun,
+  simulateScaling,
+  sliceSeries,
+  type TickView,
+  worstWindow,
+} from '../predictor/evaluation/scaling/index.ts';
+import type { Forecaster } from '../predictor/forecast/index.ts';
 import { initTf } from '../predictor/runtime/index.ts';
 import { loadCsvTrace } from '../predictor/training/csv-trace.ts';
-import { forecastLayout } from '../predictor/training/target-forecast.ts';
-import { seededRandom } from '../sample-services/loadgen/random.ts';
+import { confidenceOf, forecastLayout, trainTargetForecast } from '../predictor/training/target-forecast.ts';
 import { type BenchRow, machine, printAndSave } from './report.ts';
 
 const DATA = resolve(import.meta.dirname, 'data/traces');
@@ -53,8 +60,12 @@ const { values: args } = parseArgs({
     'pod-ready-seconds': { type: 'string', default: '60' },
     'sync-seconds': { type: 'string', default: '15' },
     'eval-share': { type: 'string', default: '0.5' },
-    'train-days': { type: 'string', default: '14' },
+    // The operator's training set: 14 days of its 1-minute steps. A coarser trace gets as many
+    // points (as far as its history before the block goes), not 14 days: 14 days of half-hours
+    // are 672 points, too few for the forecaster to beat Holt-Winters in its backtest.
+    'train-points': { type: 'string', default: '20160' },
     'retrain-days': { type: 'string', default: '7' },
+    'min-confidence': { type: 'string', default: '0.8' },
     epochs: { type: 'string', default: '8' },
     seed: { type: 'string', default: '42' },
     out: { type: 'string', default: 'predictive-scaling.json' },
@@ -77,159 +88,64 @@ const podReadyMs = num('pod-ready-seconds') * 1000;
 const syncMs = num('sync-seconds') * 1000;
 const evalShare = num('eval-share');
 if (evalShare >= 1) throw new Error(`--eval-share must be below 1, got ${evalShare}`);
-const METRIC_WINDOW_MS = 60_000;
-const DEFAULT_LEAD_MS = 60_000;
+const minConfidence = Number(args['min-confidence']);
+if (!(minConfidence >= 0 && minConfidence <= 1))
+  throw new Error(`--min-confidence must be in [0, 1], got ${args['min-confidence']}`);
+/** Start-up times vary between these multiples of the nominal one. */
+const READY_SPREAD = [0.8, 1.4] as const;
 
-interface Pod {
-  name: string;
-  createdAt: number;
-  readyAt: number;
-}
+/** The operator's lookahead: from the measured start-up time and the period between its decisions. */
+const lookaheadMs = (view: TickView) =>
+  forecastLookaheadSeconds(roundLeadSeconds(view.measuredLeadMs / 1000), view.syncMs / 1000) * 1000;
 
-interface Outcome {
-  overCapacityMinutes: number;
-  evaluatedMinutes: number;
-  replicaMinutes: number;
-  actions: number;
-  flips: number;
-  peakReplicas: number;
-  meanLeadSeconds: number;
-}
-
-const spec: HpaSpec = {
-  minReplicas: 1,
-  maxReplicas,
-  metrics: [
-    {
-      type: 'Pods',
-      name: 'requestRate',
-      target: { type: 'AverageValue', averageValue: Math.ceil(capacity * utilization * 1000) },
-    },
-  ],
-  behavior: { scaleUp: DEFAULT_SCALE_UP, scaleDown: DEFAULT_SCALE_DOWN },
-};
-
-/** One autoscaler over the evaluated part: `extra` adds the forecast's replicas (Homeostat). */
-function simulate(
-  rps: (t: number) => number,
-  from: number,
-  to: number,
-  seed: number,
-  extra?: (t: number, leadMs: number) => number,
-): Outcome {
-  // Start-up times vary, the same way in every run.
-  const random = seededRandom(seed);
-  let state: HpaState = EMPTY_HPA_STATE;
-  let pods: Pod[] = [];
-  let serial = 0;
-  const startPod = (t: number): Pod => ({
-    name: `p-${serial++}`,
-    createdAt: t,
-    // Start-up varies between 0.8 and 1.4 × the nominal time.
-    readyAt: t + podReadyMs * (0.8 + 0.6 * random()),
-  });
-  const initial = Math.max(1, Math.ceil(rps(from) / (capacity * utilization)));
-  pods = Array.from({ length: initial }, () => ({ ...startPod(from - podReadyMs * 2) }));
-  const out: Outcome = {
-    overCapacityMinutes: 0,
-    evaluatedMinutes: 0,
-    replicaMinutes: 0,
-    actions: 0,
-    flips: 0,
-    peakReplicas: 0,
-    meanLeadSeconds: 0,
+/**
+ * Replicas over time for each autoscaler on the day the HPA was over capacity most (the first day
+ * when it never was), tick by tick, for plots.
+ */
+function worstDaySeries(runs: Record<'hpa' | 'homeostat' | 'holtWinters', ScalingRun>) {
+  const day = worstWindow(runs.hpa.series, capacity, 86_400_000) ?? {
+    from: Math.floor(runs.hpa.series.time[0] / 86_400_000) * 86_400_000,
+    overTicks: 0,
   };
-  let lastDirection = 0;
-  const recommendations: { t: number; replicas: number }[] = [];
-  const stabilizationMs = (DEFAULT_SCALE_DOWN.stabilizationWindowSeconds ?? 300) * 1000;
-  let leadSum = 0;
-  let leadCount = 0;
-  for (let t = from; t < to; t += syncMs) {
-    const ready = pods.filter((p) => p.readyAt <= t);
-    const load = rps(t);
-    if (load > ready.length * capacity) out.overCapacityMinutes += syncMs / 60_000;
-    out.evaluatedMinutes += syncMs / 60_000;
-    out.replicaMinutes += (pods.length * syncMs) / 60_000;
-    out.peakReplicas = Math.max(out.peakReplicas, pods.length);
-
-    // What the metrics pipeline shows: each ready pod's share of the last minute's mean rate.
-    let observed = 0;
-    for (let s = t - METRIC_WINDOW_MS + syncMs; s <= t; s += syncMs) observed += rps(s);
-    observed /= METRIC_WINDOW_MS / syncMs;
-    const metrics = new Map<string, PodMetric>();
-    for (const p of ready)
-      metrics.set(p.name, {
-        value: Math.ceil((observed / ready.length) * 1000),
-        timestamp: t,
-        windowMs: METRIC_WINDOW_MS,
-      });
-    const hpaPods: HpaPod[] = pods.map((p) => ({
-      name: p.name,
-      phase: 'Running',
-      startTime: p.createdAt,
-      readyCondition: {
-        status: p.readyAt <= t ? 'True' : 'False',
-        lastTransitionTime: Math.min(t, p.readyAt),
-      },
-    }));
-    const r = reconcileAutoscaler(
-      spec,
-      { specReplicas: pods.length, statusReplicas: pods.length, pods: hpaPods },
-      [{ kind: 'pods', metrics }],
-      state,
-      DEFAULT_HPA_CONTROLLER_CONFIG,
-      t,
-    );
-    state = r.state;
-    let desired = r.result.desiredReplicas;
-    if (extra) {
-      // As the operator measures it: the median start-to-Ready time of the ready pods it started.
-      const seen = ready.filter((p) => p.createdAt >= from).map((p) => p.readyAt - p.createdAt);
-      seen.sort((a, b) => a - b);
-      const lead = seen.length ? seen[Math.floor(seen.length / 2)] : DEFAULT_LEAD_MS;
-      leadSum += lead;
-      leadCount++;
-      // Forecasts only raise the count: never below the reactive one, never above max.
-      desired = Math.max(desired, Math.min(maxReplicas, extra(t, lead)));
-      // As in the operator, the combined recommendation goes through the scale-down
-      // stabilization window: fewer replicas only when every recommendation in it says so.
-      recommendations.push({ t, replicas: desired });
-      while (recommendations[0]!.t <= t - stabilizationMs) recommendations.shift();
-      if (desired < pods.length)
-        desired = Math.min(pods.length, Math.max(...recommendations.map((r) => r.replicas)));
-    }
-    if (desired !== pods.length) {
-      const direction = Math.sign(desired - pods.length);
-      out.actions++;
-      if (lastDirection !== 0 && direction !== lastDirection) out.flips++;
-      lastDirection = direction;
-      if (desired > pods.length) while (pods.length < desired) pods.push(startPod(t));
-      else {
-        // Unready pods go first, then the newest.
-        pods.sort((a, b) => Number(a.readyAt > t) - Number(b.readyAt > t) || a.createdAt - b.createdAt);
-        pods = pods.slice(0, desired);
-      }
-    }
-  }
-  out.meanLeadSeconds = leadCount ? leadSum / leadCount / 1000 : 0;
-  return out;
+  const to = day.from + 86_400_000;
+  const cut = (r: ScalingRun) => sliceSeries(r.series, day.from, to);
+  const hpa = cut(runs.hpa);
+  const replicas = (r: ScalingRun) => {
+    const s = cut(r);
+    return { ready: Array.from(s.ready), total: Array.from(s.total) };
+  };
+  return {
+    from: new Date(day.from).toISOString(),
+    hpaOverCapacityTicks: day.overTicks,
+    time: Array.from(hpa.time),
+    loadRps: Array.from(hpa.load, (v) => Math.round(v * 10) / 10),
+    hpa: replicas(runs.hpa),
+    homeostat: replicas(runs.homeostat),
+    holtWinters: replicas(runs.holtWinters),
+  };
 }
 
-async function runTrace(file: string, rows: BenchRow[], details: Record<string, unknown>): Promise<void> {
+async function runTrace(
+  file: string,
+  rows: BenchRow[],
+  details: Record<string, unknown>,
+  series: Record<string, unknown>,
+): Promise<void> {
   const trace = await loadCsvTrace(file, { maxGapSteps: 240 });
   const { values, timestamps, stepMs } = trace;
   const name = basename(file, '.csv');
   const n = values.length;
   const evalStart = Math.floor(n * (1 - evalShare));
-  const trainSteps = Math.round((num('train-days') * 86_400_000) / stepMs);
+  const trainPoints = Math.round(num('train-points'));
+  const trainSteps = (b: number) => Math.min(trainPoints, b);
   const retrainSteps = Math.max(1, Math.round((num('retrain-days') * 86_400_000) / stepMs));
-  // Forecast steps: enough to reach now + the longest start-up from anywhere inside a step.
-  const horizon = Math.ceil((podReadyMs * 1.4) / stepMs) + 1;
-  const plan = forecastLayout(trainSteps, stepMs, (horizon * stepMs) / 60_000);
-  if ('error' in plan) throw new Error(`${name}: ${plan.error}`);
-  const config = { ...plan.layout.config, quantiles: [0.1, 0.5, 0.9] };
-  if (evalStart < trainSteps)
-    throw new Error(`${name}: only ${evalStart} steps before the evaluated part, need ${trainSteps}`);
+  // Forecast steps: enough to reach the longest lookahead from anywhere inside a step.
+  const longestLookaheadMs =
+    forecastLookaheadSeconds(roundLeadSeconds((podReadyMs * READY_SPREAD[1]) / 1000), syncMs / 1000) * 1000;
+  const horizon = Math.ceil(longestLookaheadMs / stepMs) + 1;
+  const horizonMinutes = (horizon * stepMs) / 60_000;
+  const plan = forecastLayout(trainSteps(evalStart), stepMs, horizonMinutes);
+  if ('error' in plan) throw new Error(`${name}: before the evaluated part, ${plan.error}`);
 
   // Requests per step → requests per second, scaled so the evaluated peak needs --peak-replicas.
   let peak = 0;
@@ -240,105 +156,156 @@ async function runTrace(file: string, rows: BenchRow[], details: Record<string, 
   const indexAt = (t: number) => Math.min(n - 1, Math.max(0, Math.floor((t - t0) / stepMs)));
   const rps = (t: number) => toRps(values[indexAt(t)]);
 
-  // p90[(end - evalStart) * horizon + k - 1]: forecast k steps after the history values[0..end).
-  const p90 = new Float64Array((n - evalStart) * horizon);
+  // Forecast rows for every origin of the evaluated part, in requests per step.
+  const homeostatTable = new ForecastTable(t0, stepMs, evalStart, n - evalStart, horizon);
+  const hwTable = new ForecastTable(t0, stepMs, evalStart, n - evalStart, horizon);
   let trainSeconds = 0;
+  let hwSeconds = 0;
   let inferMs = 0;
-  let trainings = 0;
-  const qi = config.quantiles.indexOf(0.9);
+  const models: {
+    from: string;
+    beatsBaselines: boolean;
+    confidence: number;
+    used: boolean;
+    reason: string;
+  }[] = [];
   for (let b = evalStart; b < n; b += retrainSteps) {
-    const from = b - trainSteps;
+    const from = b - trainSteps(b);
+    const end = Math.min(n, b + retrainSteps);
     const t1 = performance.now();
-    const { forecaster } = await trainForecaster(values.slice(from, b), timestamps.slice(from, b), config, {
-      epochs: num('epochs'),
-      seed: Number(args.seed),
-    });
+    const { forecaster, scorecard, layout } = await trainTargetForecast(
+      values.slice(from, b),
+      timestamps.slice(from, b),
+      stepMs,
+      horizonMinutes,
+      { train: { epochs: num('epochs'), seed: Number(args.seed) }, nowMs: timestamps[b] },
+    );
     trainSeconds += (performance.now() - t1) / 1000;
-    trainings++;
-    const ends = Array.from({ length: Math.min(retrainSteps, n - b) }, (_, k) => b + k);
+    // The operator's gate: the backtest beats both baselines and the p90 is trusted enough.
+    const confidence = confidenceOf(scorecard);
+    const used = scorecard.beatsBaselines && confidence >= minConfidence;
+    models.push({
+      from: new Date(timestamps[b]).toISOString(),
+      beatsBaselines: scorecard.beatsBaselines,
+      confidence: Math.round(confidence * 1000) / 1000,
+      used,
+      reason: scorecard.reason,
+    });
+    const ends = Array.from({ length: end - b }, (_, k) => b + k);
     const t2 = performance.now();
     const forecasts = await forecastAll(forecaster, values, timestamps, ends, stepMs);
     inferMs += performance.now() - t2;
     forecaster.dispose();
+    const qi = layout.config.quantiles.indexOf(0.9);
+    const steps = Math.min(horizon, layout.config.horizon);
     forecasts.forEach((f, r) => {
-      for (let k = 0; k < horizon; k++) p90[(ends[r] - evalStart) * horizon + k] = f.values[k][qi];
+      for (let k = 1; k <= steps; k++) homeostatTable.set(ends[r], k, f.values[k - 1][qi]);
     });
+    homeostatTable.setUsed(b, end, used);
+
+    const t3 = performance.now();
+    fillHoltWintersForecasts(hwTable, {
+      values,
+      trainFrom: from,
+      firstOrigin: b,
+      endOrigin: end,
+      period: layout.seasonalPeriod,
+    });
+    hwSeconds += (performance.now() - t3) / 1000;
     process.stderr.write(
-      `\r${name}: trained ${trainings} model(s), ${Math.round(((b - evalStart) / (n - evalStart)) * 100)}%   `,
+      `\r${name}: trained ${models.length} model(s), ${Math.round(((b - evalStart) / (n - evalStart)) * 100)}%   `,
     );
   }
   process.stderr.write('\n');
 
-  const forecastReplicas = (t: number, leadMs: number) => {
-    const j = indexAt(t);
-    const k = Math.min(horizon, Math.max(1, indexAt(t + leadMs) - j + 1));
-    const v = p90[(j - evalStart) * horizon + k - 1];
-    return Math.ceil(toRps(v) / (capacity * utilization));
-  };
   const from = timestamps[evalStart];
   const to = timestamps[n - 1] + stepMs;
-  const t3 = performance.now();
-  const hpa = simulate(rps, from, to, 1);
-  const homeostat = simulate(rps, from, to, 1, forecastReplicas);
-  const simSeconds = (performance.now() - t3) / 1000;
-  const hours = hpa.evaluatedMinutes / 60;
-  const pct = (o: Outcome) => (100 * o.overCapacityMinutes) / o.evaluatedMinutes;
-  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : Number.POSITIVE_INFINITY) : a / b);
-  const violationRatio = ratio(homeostat.overCapacityMinutes, hpa.overCapacityMinutes);
-  const costRatio = ratio(homeostat.replicaMinutes, hpa.replicaMinutes);
-  const days = (hpa.evaluatedMinutes / 1440).toFixed(1);
+  const fleet = { capacityPerReplica: capacity, podReadyMs, readySpread: READY_SPREAD, syncMs, seed: 1 };
+  const hpa = () =>
+    hpaAutoscaler({ capacityPerReplica: capacity, targetUtilization: utilization, maxReplicas });
+  const predictive = (table: ForecastTable): Autoscaler =>
+    predictiveAutoscaler({
+      reactive: hpa(),
+      forecast: (now, at) => {
+        const r = table.read(now, at);
+        return r && { p90: toRps(r.p90), used: r.used };
+      },
+      replicasForForecast: (p90) => replicasForForecast(p90, capacity),
+      lookaheadMs,
+      maxReplicas,
+    });
+  const t4 = performance.now();
+  const runs = {
+    hpa: simulateScaling(rps, from, to, hpa(), fleet),
+    homeostat: simulateScaling(rps, from, to, predictive(homeostatTable), fleet),
+    holtWinters: simulateScaling(rps, from, to, predictive(hwTable), fleet),
+  };
+  const simSeconds = (performance.now() - t4) / 1000;
+  series[name] = worstDaySeries(runs);
+  const base = runs.hpa.outcome;
+  const days = (base.evaluatedMinutes / 1440).toFixed(1);
+  const pct = (o: ScalingOutcome) => `${((100 * o.overCapacityMinutes) / o.evaluatedMinutes).toFixed(3)}%`;
+  const label = { hpa: 'HPA', homeostat: 'Homeostat', holtWinters: 'Holt-Winters predictive' } as const;
+  for (const key of ['hpa', 'homeostat', 'holtWinters'] as const) {
+    const o = runs[key].outcome;
+    const c = compareOutcomes(o, base);
+    rows.push(
+      {
+        metric: `${name}: ${label[key]} minutes over capacity`,
+        value: o.overCapacityMinutes,
+        unit: 'min',
+        note: `${pct(o)} of ${days} days`,
+      },
+      {
+        metric: `${name}: ${label[key]} replica-minutes`,
+        value: o.replicaMinutes,
+        unit: 'replica-min',
+        note: `peak ${o.peakReplicas}`,
+      },
+      {
+        metric: `${name}: ${label[key]} scaling actions`,
+        value: c.actionsPerHour,
+        unit: '/h',
+        note: `flips ${c.flipsPerHour.toFixed(2)}/h${key === 'hpa' ? '' : `, raised by the forecast ${((100 * o.forecastRaisedTicks) / (o.evaluatedMinutes * (60_000 / syncMs))).toFixed(2)}% of ticks`}`,
+      },
+    );
+    if (key === 'hpa') continue;
+    rows.push(
+      {
+        metric: `${name}: over-capacity minutes, ${label[key]} / HPA`,
+        value: c.violationRatio,
+        unit: 'ratio',
+        target: key === 'homeostat' ? '≤ 0.4' : '',
+        ...(key === 'homeostat' ? { pass: c.violationRatio <= 0.4 } : {}),
+      },
+      {
+        metric: `${name}: replica-minutes, ${label[key]} / HPA`,
+        value: c.costRatio,
+        unit: 'ratio',
+        target: key === 'homeostat' ? '≤ 1.10' : '',
+        ...(key === 'homeostat' ? { pass: c.costRatio <= 1.1 } : {}),
+      },
+    );
+  }
+  const shadowModels = models.filter((m) => !m.used).length;
   rows.push(
     {
-      metric: `${name}: HPA minutes over capacity`,
-      value: hpa.overCapacityMinutes,
-      unit: 'min',
-      note: `${pct(hpa).toFixed(2)}% of ${days} days`,
+      metric: `${name}: Homeostat in shadow mode`,
+      value: 100 * compareOutcomes(runs.homeostat.outcome, base).shadowShare,
+      unit: '% of ticks',
+      note: `${shadowModels} of ${models.length} models gated off (backtest or confidence < ${minConfidence})`,
     },
     {
-      metric: `${name}: Homeostat minutes over capacity`,
-      value: homeostat.overCapacityMinutes,
-      unit: 'min',
-      note: `${pct(homeostat).toFixed(2)}%`,
-    },
-    {
-      metric: `${name}: over-capacity minutes, Homeostat / HPA`,
-      value: violationRatio,
-      unit: 'ratio',
-      target: '≤ 0.4',
-      pass: violationRatio <= 0.4,
-    },
-    { metric: `${name}: HPA replica-minutes`, value: hpa.replicaMinutes, unit: 'replica-min' },
-    { metric: `${name}: Homeostat replica-minutes`, value: homeostat.replicaMinutes, unit: 'replica-min' },
-    {
-      metric: `${name}: replica-minutes, Homeostat / HPA`,
-      value: costRatio,
-      unit: 'ratio',
-      target: '≤ 1.10',
-      pass: costRatio <= 1.1,
-    },
-    {
-      metric: `${name}: HPA scaling actions`,
-      value: hpa.actions / hours,
-      unit: '/h',
-      note: `flips ${(hpa.flips / hours).toFixed(2)}/h`,
-    },
-    {
-      metric: `${name}: Homeostat scaling actions`,
-      value: homeostat.actions / hours,
-      unit: '/h',
-      note: `flips ${(homeostat.flips / hours).toFixed(2)}/h, mean lead ${homeostat.meanLeadSeconds.toFixed(0)} s`,
-    },
-    {
-      metric: `${name}: forecaster training`,
-      value: trainSeconds / trainings,
+      metric: `${name}: forecaster training (backtest + model)`,
+      value: trainSeconds / models.length,
       unit: 's/model',
-      note: `${trainings} models on ${trainSteps} steps, ${num('epochs')} epochs`,
+      note: `${models.length} models on ${trainSteps(evalStart)}–${trainSteps(n - 1)} steps, ${num('epochs')} epochs`,
     },
     {
       metric: `${name}: forecast inference`,
       value: inferMs / (n - evalStart),
       unit: 'ms/origin',
-      note: 'batched',
+      note: `batched; Holt-Winters fit + forecasts ${(hwSeconds / models.length).toFixed(2)} s/block`,
     },
   );
   details[name] = {
@@ -347,13 +314,15 @@ async function runTrace(file: string, rows: BenchRow[], details: Record<string, 
     points: n,
     evaluatedFrom: new Date(from).toISOString(),
     evaluatedSteps: n - evalStart,
-    trainSteps,
+    trainSteps: [trainSteps(evalStart), trainSteps(n - 1)],
     retrainSteps,
     horizonSteps: horizon,
     requestsScale: scale,
     simulationSeconds: simSeconds,
-    hpa,
-    homeostat,
+    models,
+    hpa: runs.hpa.outcome,
+    homeostat: runs.homeostat.outcome,
+    holtWinters: runs.holtWinters.outcome,
   };
 }
 
@@ -388,10 +357,13 @@ async function main(): Promise<void> {
     capacityPerReplica: capacity,
     targetUtilization: utilization,
     podReadySeconds: podReadyMs / 1000,
+    podReadySpread: READY_SPREAD,
     syncSeconds: syncMs / 1000,
     peakReplicas,
+    minConfidence,
   };
-  for (const file of args.trace ?? []) await runTrace(resolve(file), rows, details);
+  const series: Record<string, unknown> = {};
+  for (const file of args.trace ?? []) await runTrace(resolve(file), rows, details, series);
   const loadAtEnd = loadavg();
   rows.push({
     metric: 'load average (1 min) at start / end',
@@ -401,7 +373,7 @@ async function main(): Promise<void> {
   });
   printAndSave(
     {
-      benchmark: 'Predictive (Homeostat) vs reactive (HPA) scaling, replayed traces',
+      benchmark: 'Predictive (Homeostat, Holt-Winters) vs reactive (HPA) scaling, replayed traces',
       command: `npx tsx bench/predictive-scaling-bench.ts ${process.argv.slice(2).join(' ')}`.trim(),
       startedAt,
       machine: machine(),
@@ -410,6 +382,16 @@ async function main(): Promise<void> {
     },
     args.out ?? 'predictive-scaling.json',
   );
+  const seriesFile = resolve(
+    import.meta.dirname,
+    'results',
+    (args.out ?? 'predictive-scaling.json').replace(/\.json$/, '-series.json'),
+  );
+  writeFileSync(
+    seriesFile,
+    `${JSON.stringify({ note: 'Per-tick load (req/s) and ready/total replicas of each autoscaler on the day the HPA was over capacity most; capacity per replica in details of the main file.', syncSeconds: syncMs / 1000, traces: series })}\n`,
+  );
+  console.log(`per-tick series written to ${seriesFile}`);
 }
 
 await main();

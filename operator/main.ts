@@ -314,7 +314,10 @@ export async function startOperator(
         protectedNamespaces,
         metricsWindowSeconds,
         ...(registry ? { predictions: new RegistryPredictions(registry, options.riskThreshold) } : {}),
-        engineOptions: { riskThreshold: options.riskThreshold },
+        engineOptions: {
+          riskThreshold: options.riskThreshold,
+          evaluationIntervalSeconds: options.evaluationInterval / 1000,
+        },
       });
       const controller = new PolicyController({
         caches,

@@ -52,6 +52,7 @@ export interface ResolvedOptions {
   delayOfInitialReadinessStatusMs: number;
   defaultLeadSeconds: number;
   measuredLeadSeconds?: number;
+  evaluationIntervalSeconds: number;
   quietRepeatMs: number;
   sloFloorHoldMs: number;
   inflightMs: number;
@@ -96,6 +97,7 @@ export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
       nonNegative('delayOfInitialReadinessStatusSeconds', options.delayOfInitialReadinessStatusSeconds, 30) *
       1000,
     defaultLeadSeconds: nonNegative('defaultLeadSeconds', options.defaultLeadSeconds, 60),
+    evaluationIntervalSeconds: nonNegative('evaluationIntervalSeconds', options.evaluationIntervalSeconds, 0),
     ...(options.measuredLeadSeconds === undefined
       ? {}
       : { measuredLeadSeconds: nonNegative('measuredLeadSeconds', options.measuredLeadSeconds, 0) }),

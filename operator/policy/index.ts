@@ -8,6 +8,7 @@ export { decisionId, toDecisionSummary } from './decision.ts';
 export { evaluatePolicy } from './engine.ts';
 export { median, robustZ, theilSenSlope } from './healing/stats.ts';
 export * as hpa from './hpa/index.ts';
+export { forecastLookaheadSeconds, replicasForForecast, roundLeadSeconds } from './scaling.ts';
 export type {
   DecisionAction,
   DecisionOutcome,

@@ -40,13 +40,13 @@ describe('forecast use, table-driven', () => {
     {
       name: 'a trusted forecast scales ahead of load',
       forecast: forecast(196, { scorecard: { beatsBaselines: true, reason: 'beats both' } }),
-      expected: { action: 'ScaleUp', outcome: 'Applied', reason: 'ForecastAboveCapacity', toReplicas: 7 },
+      expected: { action: 'ScaleUp', outcome: 'Applied', reason: 'ForecastAboveCapacity', toReplicas: 5 },
       used: true,
     },
     {
       name: 'a model that does not beat the baselines stays in shadow mode',
       forecast: forecast(196, { scorecard: { beatsBaselines: false, reason: 'nrmseVsHoltWinters 1.040' } }),
-      expected: { action: 'ScaleUp', outcome: 'Skipped', reason: 'ForecastShadowMode', toReplicas: 7 },
+      expected: { action: 'ScaleUp', outcome: 'Skipped', reason: 'ForecastShadowMode', toReplicas: 5 },
       used: false,
     },
     {
@@ -96,6 +96,28 @@ describe('forecast use, table-driven', () => {
       expect(d.modelVersion).toBe('mlp-q-7');
     });
   }
+
+  it('reads the forecast one evaluation interval past the lead: what is asked for now must last until the next ask is ready', () => {
+    // The load steps up 3 minutes out; the lead is 2 minutes.
+    const rising = forecast(60, {
+      scorecard: { beatsBaselines: true, reason: 'beats both' },
+      points: [0, 60, 120, 180].map((s) => ({
+        time: T0 + s * 1000,
+        p50: s < 180 ? 50 : 160,
+        p90: s < 180 ? 60 : 196,
+      })),
+    });
+    const input = {
+      ...scenario({ spec: predictive }),
+      forecast: rising,
+      history: { decisions: [], state: settled },
+    };
+    const atLead = evaluatePolicy(input);
+    expect(scalingOf(atLead)).toEqual([]); // p90 60 at now + 120 s: the current replicas suffice
+    const [d] = scalingOf(evaluatePolicy(input, { evaluationIntervalSeconds: 60 }));
+    expect(d).toMatchObject({ action: 'ScaleUp', reason: 'ForecastAboveCapacity', toReplicas: 5 });
+    expect(d.forecast).toMatchObject({ at: new Date(T0 + 180_000).toISOString(), leadSeconds: 120 });
+  });
 
   it('with the load unknown, a low forecast holds the replicas', () => {
     const e = evaluatePolicy({

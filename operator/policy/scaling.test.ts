@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from './engine.ts';
 import { CAPACITY, sample, scenario, T0 } from './fixtures.ts';
+import { forecastLookaheadSeconds, replicasForForecast, roundLeadSeconds } from './scaling.ts';
 import type { EngineInput, Evaluation, PastDecision } from './types.ts';
 
 function scaling(e: Evaluation) {
@@ -223,19 +224,20 @@ describe('the forecast hook', () => {
     points: [0, 60, 120, 180].map((s) => ({ time: T0 + s * 1000, p50: p90 * 0.8, p90 })),
   });
 
-  it('scales ahead of forecast load: ceil(p90 at now+lead / capacity)', () => {
+  it('scales ahead of forecast load: ceil(p90 at now+lead / capacityPerReplica)', () => {
     const [d] = scaling(evaluatePolicy({ ...scenario({ spec: predictive }), forecast: forecast(196) }));
+    // 196 / 40 = 4.9: five replicas, not seven (196 / 28) — the p90 is the margin.
     expect(d).toMatchObject({
       action: 'ScaleUp',
       rule: 'scaling/ForecastAboveCapacity',
       reason: 'ForecastAboveCapacity',
-      toReplicas: 7,
+      toReplicas: 5,
       modelVersion: 'holt-winters-7',
     });
     expect(d.forecast).toMatchObject({
       used: true,
       p90: 196,
-      replicas: 7,
+      replicas: 5,
       leadSeconds: 120,
       at: new Date(T0 + 120_000).toISOString(),
     });
@@ -248,8 +250,15 @@ describe('the forecast hook', () => {
       { time: T0 + 240_000, p50: 150, p90: 300 },
     ];
     const [d] = scaling(evaluatePolicy({ ...scenario({ spec: predictive }), forecast: f }));
-    expect(d.forecast).toMatchObject({ p90: 200, replicas: 8 });
-    expect(d.toReplicas).toBe(8);
+    expect(d.forecast).toMatchObject({ p90: 200, replicas: 5 });
+    expect(d.toReplicas).toBe(5);
+  });
+
+  it('sizes the p90 at full capacity: a p90 the current replicas serve within the SLO adds none', () => {
+    // 4 replicas × 40 req/s = 160: above the 70% target, but within what they sustain.
+    const e = evaluatePolicy({ ...scenario({ spec: predictive }), forecast: forecast(160) });
+    expect(scaling(e)).toEqual([]);
+    expect(e.decisions.every((d) => d.forecast === undefined || d.forecast.replicas === 4)).toBe(true);
   });
 
   it('ignores a forecast below minConfidence and records that it did', () => {
@@ -258,7 +267,7 @@ describe('the forecast hook', () => {
       action: 'ScaleUp',
       outcome: 'Skipped',
       reason: 'ForecastLowConfidence',
-      toReplicas: 7,
+      toReplicas: 5,
     });
     expect(d.forecast).toMatchObject({ used: false, confidence: 0.5 });
   });
@@ -280,11 +289,31 @@ describe('the forecast hook', () => {
     });
     const [d] = scaling(e);
     expect(d).toMatchObject({ action: 'ScaleDown', toReplicas: 2, rule: 'scaling/LoadBelowCapacity' });
-    expect(d.forecast).toMatchObject({ used: true, replicas: 2 });
+    expect(d.forecast).toMatchObject({ used: true, replicas: 1 });
   });
 
   it('is not used when disabled', () => {
     expect(scaling(evaluatePolicy({ ...scenario(), forecast: forecast(500) }))).toEqual([]);
+  });
+});
+
+describe('the forecast rule (shared with bench/predictive-scaling-bench.ts)', () => {
+  it('sizes a p90 against the full capacity per replica', () => {
+    expect(replicasForForecast(196, 40)).toBe(5);
+    expect(replicasForForecast(160, 40)).toBe(4);
+    expect(replicasForForecast(0, 40)).toBe(0);
+  });
+
+  it('reads the forecast one decision period past the lead', () => {
+    expect(forecastLookaheadSeconds(65, 15)).toBe(80);
+    expect(forecastLookaheadSeconds(60, 0)).toBe(60);
+    expect(() => forecastLookaheadSeconds(-1, 15)).toThrow(/must be ≥ 0 s/);
+  });
+
+  it('rounds a measured start-up time up to 5 s, at least 5 s', () => {
+    expect(roundLeadSeconds(61.3)).toBe(65);
+    expect(roundLeadSeconds(60)).toBe(60);
+    expect(roundLeadSeconds(0)).toBe(5);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Replica decisions. Mode SloAware: replicas for the observed load at capacityPerReplica ×
  * targetUtilization, more when latency is above the SLO or requests queue, and, with predictive
- * scaling, enough for the forecast's p90 at now + lead (never fewer because of a forecast). The
+ * scaling, enough for the forecast's p90 at now + lead at the full capacityPerReplica (the p90 is
+ * the margin; never fewer because of a forecast). The
  * result goes through the same stabilization and rate limits as an HPA with the policy's behavior.
  * Mode Hpa: the plain HPA algorithm.
  */
@@ -84,7 +85,34 @@ export function measuredPodReadySeconds(ctx: Context): number | undefined {
   if (times.length === 0) return undefined;
   const mid = times.length >> 1;
   const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return Math.max(5, Math.ceil(median / 5) * 5);
+  return roundLeadSeconds(median);
+}
+
+/** A measured start-up time as a lead: rounded up to 5 s, at least 5 s. */
+export function roundLeadSeconds(seconds: number): number {
+  return Math.max(5, Math.ceil(seconds / 5) * 5);
+}
+
+/**
+ * How far ahead of now the forecast is read: the lead (the time a new pod takes to become ready)
+ * plus the period until the next decision, since replicas asked for now must carry the load until
+ * replicas asked for at the next decision are ready.
+ */
+export function forecastLookaheadSeconds(leadSeconds: number, decisionPeriodSeconds: number): number {
+  if (!(leadSeconds >= 0 && decisionPeriodSeconds >= 0))
+    throw new RangeError(
+      `lead and decision period must be ≥ 0 s, got ${leadSeconds} and ${decisionPeriodSeconds}`,
+    );
+  return leadSeconds + decisionPeriodSeconds;
+}
+
+/**
+ * Replicas the forecast's p90 needs. The p90 is already the safety margin, so it is sized against
+ * capacityPerReplica, the rate a replica sustains within the SLO; sizing it at targetUtilization
+ * too, as the observed load is, would stack two margins and pay for replicas the SLO does not need.
+ */
+export function replicasForForecast(p90: number, capacityPerReplica: number): number {
+  return Math.max(0, Math.ceil(p90 / capacityPerReplica));
 }
 
 /**
@@ -102,7 +130,7 @@ export function readForecast(ctx: Context): ForecastUse | undefined {
     ctx.options.measuredLeadSeconds ??
     measuredPodReadySeconds(ctx) ??
     ctx.options.defaultLeadSeconds;
-  const at = ctx.now + leadSeconds * 1000;
+  const at = ctx.now + forecastLookaheadSeconds(leadSeconds, ctx.options.evaluationIntervalSeconds) * 1000;
   const base = {
     modelVersion: forecast.modelVersion,
     confidence: forecast.confidence,
@@ -116,7 +144,7 @@ export function readForecast(ctx: Context): ForecastUse | undefined {
   if (scaling === undefined || predictive?.enabled !== true) {
     return { ...withPoint, used: false, note: 'predictive scaling is off' };
   }
-  const replicas = Math.ceil(point.p90 / (scaling.capacityPerReplica * scaling.targetUtilization));
+  const replicas = replicasForForecast(point.p90, scaling.capacityPerReplica);
   if (forecast.scorecard !== undefined && !forecast.scorecard.beatsBaselines) {
     return {
       ...withPoint,
@@ -146,7 +174,7 @@ export function readForecast(ctx: Context): ForecastUse | undefined {
     ...withPoint,
     replicas,
     used: true,
-    note: `p90 ${round(point.p90)} req/s at now+${leadSeconds}s needs ${replicas} replicas`,
+    note: `p90 ${round(point.p90)} req/s at now+${leadSeconds}s needs ${replicas} replicas at ${round(scaling.capacityPerReplica)} req/s each`,
   };
 }
 

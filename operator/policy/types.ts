@@ -321,6 +321,12 @@ export interface EngineOptions {
   defaultLeadSeconds?: number;
   /** Lead time measured from recent scale-ups, used when the policy sets none. */
   measuredLeadSeconds?: number;
+  /**
+   * The period between evaluations (the operator's --evaluation-interval; default 0): replicas
+   * asked for now carry the load until those asked for at the next evaluation are ready, so the
+   * forecast is read at now + lead + this.
+   */
+  evaluationIntervalSeconds?: number;
   /** A Blocked or Skipped decision equal to one in history younger than this is not repeated (default 300). */
   quietRepeatSeconds?: number;
   /** How long a latency- or queue-driven scale-up is not undone (default 1800). */

@@ -66,7 +66,7 @@ describe('predictions for the reconciler', () => {
     const p = toPolicyPredictions(prediction, policy, 0.8);
     expect(p.forecast).toMatchObject({ modelVersion: prediction.forecast!.modelVersion, confidence: 0.96 });
     expect(p.forecast?.points[0]).toEqual({ time: T0 + 60_000, p50: 100, p90: 190 });
-    expect(p.status.forecast).toMatchObject({ horizonMinutes: 20, recommendedReplicas: 7 });
+    expect(p.status.forecast).toMatchObject({ horizonMinutes: 20, recommendedReplicas: 5 }); // p90 190 at 40 req/s each;
     expect(p.status.forecast?.points[0]).toMatchObject({ requestRate: 100, lower: 80, upper: 190 });
     expect(p.status.risk).toMatchObject({ score: 0.9, level: 'Critical', modelVersion: 'risk-mlp8-x' });
     expect(p.condition).toMatchObject({ type: 'ForecastTrusted', status: 'False', reason: 'ShadowMode' });

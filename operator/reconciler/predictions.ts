@@ -10,7 +10,7 @@ import type {
   ScorecardSummary,
   TargetPrediction,
 } from '../../predictor/index.ts';
-import type { EngineInput } from '../policy/index.ts';
+import { type EngineInput, replicasForForecast } from '../policy/index.ts';
 import type { ConditionInput } from './policy-status.ts';
 
 export interface PolicyPredictions {
@@ -94,9 +94,7 @@ export function toPolicyPredictions(
       modelVersion: f.modelVersion.slice(0, 128),
       horizonMinutes: Math.min(1440, Math.max(1, Math.round(f.horizonMinutes))),
       confidence: r(f.confidence, 3),
-      ...(scaling
-        ? { recommendedReplicas: Math.ceil(peak / (scaling.capacityPerReplica * scaling.targetUtilization)) }
-        : {}),
+      ...(scaling ? { recommendedReplicas: replicasForForecast(peak, scaling.capacityPerReplica) } : {}),
       points: f.points.slice(0, 120).map((pt) => ({
         time: new Date(pt.time).toISOString(),
         requestRate: r(pt.p50, 2),
