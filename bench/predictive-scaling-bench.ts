@@ -389,7 +389,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     seriesFile,
-    `${JSON.stringify({ note: 'Per-tick load (req/s) and ready/total replicas of each autoscaler on the day the HPA was over capacity most; capacity per replica in details of the main file.', syncSeconds: syncMs / 1000, traces: series })}\n`,
+    `${JSON.stringify({ note: 'Per-tick load (req/s) and ready/total replicas of each autoscaler on the day the HPA was over capacity most; plot with `homeostat predictor plot-scaling --series <this file> --out <dir>`.', capacityPerReplica: capacity, syncSeconds: syncMs / 1000, traces: series })}\n`,
   );
   console.log(`per-tick series written to ${seriesFile}`);
 }

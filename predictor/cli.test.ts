@@ -125,6 +125,61 @@ describe('homeostat predictor', () => {
     expect(r.out).toMatch(/^verdict: (the operator may act on it|shadow mode) \(.*baselines/m);
   }, 120_000);
 
+  it("plots replicas over time for each autoscaler from the scaling evaluation's series", async () => {
+    const time = Array.from({ length: 120 }, (_, i) => Date.UTC(2026, 0, 5) + i * 15_000);
+    const ramp = time.map((_, i) => (i < 60 ? 300 : 1500));
+    const replicas = (lag: number) => {
+      const ready = time.map((_, i) => (i < 60 + lag ? 1 : 3));
+      return { ready, total: ready.map((r, i) => (i >= 56 ? 3 : r)) };
+    };
+    const series = join(dir, 'series.json');
+    await writeFile(
+      series,
+      JSON.stringify({
+        capacityPerReplica: 750,
+        traces: {
+          'ramp trace': {
+            from: new Date(time[0]!).toISOString(),
+            time,
+            loadRps: ramp,
+            hpa: replicas(8),
+            homeostat: replicas(0),
+          },
+        },
+      }),
+    );
+    const out = join(dir, 'replica-plots');
+    await mkdir(out);
+    const r = await run('plot-scaling', '--series', series, '--out', out);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('replicas over time for ramp trace written to');
+    const svg = await readFile(join(out, 'ramp_trace-replicas.svg'), 'utf8');
+    const text = allElements(parseXml(svg))
+      .map((e) => e.text)
+      .join(' ');
+    for (const name of ['Homeostat', 'HPA', 'load', 'replicas needed']) expect(text).toContain(name);
+
+    await writeFile(
+      series,
+      JSON.stringify({
+        traces: {
+          t: {
+            from: 'x',
+            time: [1, 2],
+            loadRps: [1],
+            hpa: { ready: [1, 1], total: [1, 1] },
+            homeostat: { ready: [1, 1], total: [1, 1] },
+          },
+        },
+      }),
+    );
+    const bad = await run('plot-scaling', '--series', series, '--out', out);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/traces\.t\.loadRps: 1 values for 2 times/);
+    const missing = await run('plot-scaling', '--series', join(dir, 'nope.json'), '--out', out);
+    expect([missing.code, missing.err]).toEqual([2, expect.stringMatching(/--series: cannot read/)]);
+  });
+
   it('names what is wrong with bad input and exits 2', async () => {
     await mkdir(join(dir, 'folder.svg'), { recursive: true });
     const cases: [string[], RegExp][] = [

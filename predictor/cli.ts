@@ -3,7 +3,7 @@
 // models go to and come from the same stores the operator uses, so a model trained here is the one
 // the operator loads.
 import { constants } from 'node:fs';
-import { access, stat, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, type OptionValues } from 'commander';
@@ -13,6 +13,7 @@ import { loadKubeConfig } from '../operator/kubeconfig.ts';
 import { PrometheusClient } from '../operator/metrics/index.ts';
 import { defaultNamespace } from '../operator/options.ts';
 import { forecastVsActualChart } from './evaluation/plot/index.ts';
+import { parseScalingSeries, replicaPlots } from './evaluation/scaling/index.ts';
 import { fromBundle, type MethodScore, minHistory, type Scorecard } from './forecast/index.ts';
 import type { ModelStore } from './persistence/model-store.ts';
 import { describeModelStore, openModelStore, parseModelStoreSpec } from './persistence/store-spec.ts';
@@ -459,6 +460,47 @@ export function predictorCommand(
           `verdict: ${card.modelBeatsBaselines ? 'the operator may act on it' : 'shadow mode'} (${card.reason})`,
         );
         if (plot !== undefined) io.out(`plot: forecast vs actual written to ${plot}`);
+      }),
+    );
+
+  cmd
+    .command('plot-scaling')
+    .description(
+      "replicas over time for each autoscaler (Homeostat, HPA, Holt-Winters) from the scaling evaluation's per-tick series",
+    )
+    .requiredOption(
+      '--series <file.json>',
+      'the per-tick series (npm run bench:predictive-scaling writes bench/results/predictive-scaling-series.json)',
+    )
+    .requiredOption('--out <dir>', 'directory for <trace>-replicas.svg, one per trace')
+    .option(
+      '--capacity <req/s>',
+      'capacity per replica, to draw the replicas needed (default: from the file)',
+    )
+    .action(
+      guard(async (o) => {
+        const capacity = o.capacity === undefined ? undefined : positive('--capacity', o.capacity, false);
+        if (!(await isDirectory(o.out)))
+          throw new PredictorCliError(`--out: directory ${o.out} does not exist`);
+        let json: unknown;
+        try {
+          json = JSON.parse(await readFile(o.series, 'utf8'));
+        } catch (err) {
+          throw new PredictorCliError(`--series: cannot read ${o.series} as JSON: ${errorMessage(err)}`);
+        }
+        let plots: { trace: string; svg: string }[];
+        try {
+          plots = replicaPlots(parseScalingSeries(json), capacity);
+        } catch (err) {
+          throw new PredictorCliError(`--series ${o.series}: ${errorMessage(err)}`);
+        }
+        for (const p of plots) {
+          const file = resolve(o.out, `${p.trace.replace(/[^A-Za-z0-9._-]/g, '_')}-replicas.svg`);
+          await writeFile(file, p.svg).catch((err) => {
+            throw new PredictorCliError(`--out: cannot write ${file}: ${errorMessage(err)}`);
+          });
+          io.out(`plot: replicas over time for ${p.trace} written to ${file}`);
+        }
       }),
     );
 

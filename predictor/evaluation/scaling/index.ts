@@ -16,6 +16,7 @@ export {
   type HoltWintersBlock,
 } from './holt-winters-forecasts.ts';
 export { type Comparison, compareOutcomes, ratio } from './outcome.ts';
+export { parseScalingSeries, replicaPlots, ScalingSeriesFile } from './replica-plots.ts';
 export { sliceSeries, worstWindow } from './series.ts';
 export { fleetDefaults, simulateScaling } from './simulate.ts';
 export type {
