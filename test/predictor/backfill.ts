@@ -10,7 +10,7 @@ import {
   startTestPrometheus,
   type TestPrometheus,
 } from '../../operator/metrics/testing/prometheus-process.ts';
-import { type SyntheticService, syntheticService } from '../../predictor/index.ts';
+import { type RiskSeries, type SyntheticService, syntheticService } from '../../predictor/index.ts';
 
 export const STEP = 60_000;
 const BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, Number.POSITIVE_INFINITY];
@@ -18,7 +18,7 @@ const BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, Number.POSITIVE_INFINITY];
 export const canBackfill = findBinary('prometheus') !== undefined && findBinary('promtool') !== undefined;
 
 /** The series as the pods would have exported them, in OpenMetrics for promtool. */
-export function openMetrics(svc: SyntheticService, namespace: string, pods: readonly string[]): string {
+export function openMetrics(svc: { series: RiskSeries }, namespace: string, pods: readonly string[]): string {
   const s = svc.series;
   const lines: string[] = [];
   const family = (name: string, sample: (i: number, pod: number) => [string, number][]) => {
@@ -41,7 +41,9 @@ export function openMetrics(svc: SyntheticService, namespace: string, pods: read
     for (let i = 0; i < s.times.length; i++) out.push((total += f(i)));
     return out;
   };
-  const share = (i: number) => (s.requestRate[i] * 60) / pods.length;
+  // Each sample's rate holds since the sample before (times may be irregular).
+  const share = (i: number) =>
+    (s.requestRate[i] * (i === 0 ? s.stepMs : s.times[i] - s.times[i - 1])) / 1000 / pods.length;
   const ok = cumulative((i) => share(i) * (1 - s.errorRatio[i]));
   const bad = cumulative((i) => share(i) * s.errorRatio[i]);
   family('http_requests_total', (i) => [
@@ -61,6 +63,42 @@ export function openMetrics(svc: SyntheticService, namespace: string, pods: read
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Writes `series` as the metrics of `pods` into TSDB blocks under `<dir>/prom/tsdb`, where
+ * startTestPrometheus({ dir: `<dir>/prom`, ... }) serves them. The last sample must not be in the
+ * future: Prometheus refuses scraped samples older than its newest block.
+ */
+export function backfillSeries(o: {
+  dir: string;
+  series: RiskSeries;
+  namespace: string;
+  pods: readonly string[];
+}): string {
+  const last = o.series.times.at(-1);
+  if (last === undefined) throw new Error('backfill: the series is empty');
+  if (last > Date.now())
+    throw new Error(`backfill: the series ends in the future (${new Date(last).toISOString()})`);
+  mkdirSync(o.dir, { recursive: true });
+  const file = join(o.dir, 'history.om');
+  writeFileSync(file, openMetrics({ series: o.series }, o.namespace, o.pods));
+  const promDir = join(o.dir, 'prom');
+  // Blocks as long as the history: promtool writes 2-hour blocks by default, ten times slower.
+  const hours = Math.max(2, Math.ceil((last - o.series.times[0]) / 3_600_000) + 2);
+  execFileSync(
+    'promtool',
+    [
+      'tsdb',
+      'create-blocks-from',
+      'openmetrics',
+      `--max-block-duration=${hours}h`,
+      file,
+      join(promDir, 'tsdb'),
+    ],
+    { stdio: 'pipe', timeout: 60_000 },
+  );
+  return promDir;
+}
+
 /** `hours` of history ending `endMs`, backfilled into a Prometheus started in `dir`. */
 export async function prometheusWithHistory(o: {
   dir: string;
@@ -76,13 +114,7 @@ export async function prometheusWithHistory(o: {
     start: o.endMs - o.hours * 3_600_000 + STEP,
     target: `${o.namespace}/history`,
   });
-  mkdirSync(o.dir, { recursive: true });
-  const file = join(o.dir, 'history.om');
-  writeFileSync(file, openMetrics(svc, o.namespace, o.pods));
-  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', file, join(o.dir, 'prom', 'tsdb')], {
-    stdio: 'pipe',
-    timeout: 60_000,
-  });
-  const prometheus = await startTestPrometheus({ dir: join(o.dir, 'prom'), scrapeConfigs: [] });
+  const dir = backfillSeries({ dir: o.dir, series: svc.series, namespace: o.namespace, pods: o.pods });
+  const prometheus = await startTestPrometheus({ dir, scrapeConfigs: [] });
   return { prometheus, svc };
 }
