@@ -13,10 +13,6 @@
 //   npx tsx bench/operator-heal-bench.ts [--scenarios overload,slow-pod] [--evaluation-interval 1s]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { V1Pod } from '@kubernetes/client-node';
-import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../crds/index.ts';
-import { ScrapeSource, type TargetSignals } from '../operator/metrics/index.ts';
-import { hpa } from '../operator/policy/index.ts';
 import {
   CATALOG_SELECTOR,
   catalogPods,
@@ -34,6 +30,7 @@ import {
   startTestOperator,
   type TestCluster,
 } from '../test/operator/harness.ts';
+import { startHpaAnchor } from '../test/predictor/hpa-anchor.ts';
 import { type BenchRow, machine, printAndSave } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -203,104 +200,6 @@ async function reset(c: TestCluster, replicas: number): Promise<void> {
   );
 }
 
-const ms = (t: Date | string | undefined) => (t === undefined ? undefined : new Date(t).getTime());
-
-function toHpaPod(p: V1Pod): hpa.HpaPod {
-  const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
-  const startTime = ms(p.status?.startTime);
-  return {
-    name: p.metadata!.name!,
-    phase: (p.status?.phase ?? 'Pending') as hpa.PodPhase,
-    ...(ready
-      ? {
-          readyCondition: {
-            status: ready.status as 'True' | 'False' | 'Unknown',
-            lastTransitionTime: ms(ready.lastTransitionTime) ?? 0,
-          },
-        }
-      : {}),
-    ...(startTime === undefined ? {} : { startTime }),
-    deleting: p.metadata?.deletionTimestamp !== undefined,
-  };
-}
-
-/**
- * The anchor: an HPA on requests/s per pod, its controller loop every HPA_SYNC_MS, reading what a
- * metrics pipeline scraped every HPA_SYNC_MS, half a period before.
- */
-function startHpa(c: TestCluster, s: Scenario, onRescale: (from: number, to: number, atMs: number) => void) {
-  const source = new ScrapeSource({ scrapeIntervalMs: 1000 });
-  const spec: hpa.HpaSpec = {
-    minReplicas: s.minReplicas,
-    maxReplicas: s.maxReplicas,
-    metrics: [
-      {
-        type: 'Pods',
-        name: 'requestRate',
-        target: { type: 'AverageValue', averageValue: Math.ceil(CAPACITY * UTILIZATION * 1000) },
-      },
-    ],
-    behavior: { scaleUp: DEFAULT_SCALE_UP, scaleDown: DEFAULT_SCALE_DOWN },
-  };
-  let state: hpa.HpaState = hpa.EMPTY_HPA_STATE;
-  let latest: TargetSignals | undefined;
-  const timers: NodeJS.Timeout[] = [];
-  const scrape = async () => {
-    const pods = await catalogPods(c);
-    latest = await source.read({ namespace: FLEET_NAMESPACE, name: 'catalog', pods });
-  };
-  const tick = async () => {
-    const now = Date.now();
-    const d = await c.apps.readNamespacedDeployment({ namespace: FLEET_NAMESPACE, name: 'catalog' });
-    const pods = (
-      await c.core.listNamespacedPod({ namespace: FLEET_NAMESPACE, labelSelector: CATALOG_SELECTOR })
-    ).items;
-    const metrics = new Map<string, hpa.PodMetric>();
-    for (const p of latest?.pods ?? []) {
-      const r = p.requestsPerSecond;
-      if (r.state === 'Ok')
-        metrics.set(p.pod, {
-          value: Math.ceil(r.value * 1000),
-          timestamp: r.sampledAtMs,
-          windowMs: HPA_SYNC_MS,
-        });
-    }
-    const observation: hpa.MetricObservation =
-      metrics.size > 0 ? { kind: 'pods', metrics } : { kind: 'error', error: 'no metrics returned yet' };
-    const specReplicas = d.spec?.replicas ?? 1;
-    const { result, state: next } = hpa.reconcileAutoscaler(
-      spec,
-      { specReplicas, statusReplicas: d.status?.replicas ?? specReplicas, pods: pods.map(toHpaPod) },
-      [observation],
-      state,
-      hpa.DEFAULT_HPA_CONTROLLER_CONFIG,
-      now,
-    );
-    state = next;
-    if (result.rescale && result.desiredReplicas !== specReplicas) {
-      await setReplicas(c, result.desiredReplicas);
-      onRescale(specReplicas, result.desiredReplicas, now);
-    }
-  };
-  const every = (fn: () => Promise<void>, delayMs: number) =>
-    timers.push(
-      setTimeout(() => {
-        void fn().catch(() => undefined);
-        timers.push(setInterval(() => void fn().catch(() => undefined), HPA_SYNC_MS));
-      }, delayMs),
-    );
-  // Two scrapes before the first reconcile, then one every period: rates always span one period.
-  void scrape().catch(() => undefined);
-  every(scrape, HPA_SYNC_MS / 2);
-  every(tick, 0);
-  return {
-    async stop() {
-      for (const t of timers) clearTimeout(t);
-      await source.close();
-    },
-  };
-}
-
 async function run(
   c: TestCluster,
   operator: Awaited<ReturnType<typeof startTestOperator>>,
@@ -332,8 +231,14 @@ async function run(
       },
     });
   } else {
-    anchor = startHpa(c, s, (from, to, atMs) => {
-      if (atMs >= t0 && detect === undefined) detect = { atMs, what: `scale ${from}→${to}` };
+    anchor = startHpaAnchor(c, {
+      minReplicas: s.minReplicas,
+      maxReplicas: s.maxReplicas,
+      targetRpsPerPod: CAPACITY * UTILIZATION,
+      syncMs: HPA_SYNC_MS,
+      onRescale: (from, to, atMs) => {
+        if (atMs >= t0 && detect === undefined) detect = { atMs, what: `scale ${from}→${to}` };
+      },
     });
   }
   const totalS = (WARMUP_MS + OBSERVE_MS) / 1000 + 5;

@@ -3,7 +3,7 @@
  * pod: the faithful algorithm (operator/policy/hpa: replica calculator and v2 behavior) in a
  * controller loop every `syncMs`, reading what a metrics pipeline scraped from the pods every
  * `syncMs`, half a period before (metrics-server's default resolution). It acts on the Deployment.
- * The same anchor as bench/operator-heal-bench.ts's, as a module of its own.
+ * Shared by bench/operator-heal-bench.ts and bench/predictive-scaling-fleet-bench.ts.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../../crds/index.ts';
