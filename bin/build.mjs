@@ -22,6 +22,7 @@ export const SOURCE_DIRS = [
   'dashboard',
   'sample-services',
   'kube',
+  'lib',
 ];
 const ASSET = /\.(ya?ml|json|mjs|sql|txt)$/;
 const SKIP_DIR = new Set(['node_modules', 'dist', '.data', 'test', 'testing', 'web']);

@@ -4,17 +4,7 @@
 /** Uniform on [0, 1). */
 export type Random = () => number;
 
-/** mulberry32: small and fast; for sampling faults, never for secrets. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../lib/index.ts';
 
 /** A standard normal sample (Box-Muller). */
 export function standardNormal(random: Random): number {

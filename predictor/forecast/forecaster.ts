@@ -2,6 +2,7 @@
 // features to every step of the horizon at several quantiles, trained with pinball loss so p90 is
 // a real upper quantile, not a point forecast plus a guess.
 import type * as tfTypes from '@tensorflow/tfjs';
+import { seededRandom } from '../../lib/index.ts';
 import { initTf } from '../runtime/index.ts';
 import { ForecastInputError } from './errors.ts';
 import {
@@ -124,18 +125,6 @@ export class Forecaster {
   }
 }
 
-/** Small deterministic PRNG (mulberry32) for the shuffle. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pinballLoss(tf: typeof tfTypes, quantiles: number[], horizon: number) {
   // Outputs are laid out step-major: index h * Q + q. Targets come once per step and are repeated.
   const qs = tf.tensor1d(
@@ -214,7 +203,7 @@ async function fitEpochs(
       loss: pinballLoss(tf, c.quantiles, c.horizon),
     });
   }
-  const random = prng(o.seed);
+  const random = seededRandom(o.seed);
   const order = Array.from({ length: data.rows }, (_, i) => i);
   const losses: number[] = [];
   try {

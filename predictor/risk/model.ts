@@ -2,6 +2,7 @@
 // risk features, trained with cross-entropy on the older rows of each target and Platt-calibrated
 // on the newest ones, so its output is a probability of an SLO breach within the horizon.
 import type * as tfTypes from '@tensorflow/tfjs';
+import { seededRandom } from '../../lib/index.ts';
 import { initTf } from '../runtime/index.ts';
 import { applyPlatt, fitPlatt, logit, type Platt } from './calibration.ts';
 import { type RiskDataset, type RiskExample, riskDataset, selectRows } from './dataset.ts';
@@ -164,18 +165,6 @@ function fitNormalisation(d: RiskDataset): RiskMeta['normalisation'] {
   return { mean, std: std.map((v) => (v > 0 ? Math.sqrt(v) : 1)) };
 }
 
-/** Small deterministic PRNG (mulberry32) for the shuffle. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function checkOptions(o: RiskTrainOptions): void {
   for (const [name, v] of [
     ['epochs', o.epochs],
@@ -255,7 +244,7 @@ export async function trainRiskModel(
   const losses: number[] = [];
   try {
     model.compile({ optimizer: tf.train.adam(o.learningRate), loss: 'binaryCrossentropy' });
-    const random = prng(o.seed);
+    const random = seededRandom(o.seed);
     const order = Array.from({ length: train.rows }, (_, i) => i);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       // Own seeded shuffle: model.fit's uses Math.random, which would make training unrepeatable.

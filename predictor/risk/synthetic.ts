@@ -6,6 +6,7 @@
 //   - chaos pod kills (returned as fault intervals) and lone latency spikes that no signal foretells.
 // So memory growth precedes most breaches long before latency moves, which a latency threshold
 // cannot see and the risk model should learn.
+import { seededRandom } from '../../lib/index.ts';
 import type { FaultInterval } from './labels.ts';
 import type { RiskSeries, RiskSlo } from './series.ts';
 
@@ -34,14 +35,7 @@ export interface SyntheticService {
 const MIB = 1024 * 1024;
 
 function rng(seed: number): { u: () => number; n: () => number } {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = seededRandom(seed);
   const n = () => Math.sqrt(-2 * Math.log(u() + 1e-12)) * Math.cos(2 * Math.PI * u());
   return { u, n };
 }

@@ -3,17 +3,7 @@
 /** Uniform on [0, 1). */
 export type Random = () => number;
 
-/** mulberry32: a 32-bit generator, fast and good enough for workload sampling (not for secrets). */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../lib/index.ts';
 
 /** An exponentially distributed wait with the given rate (events per unit of the result). */
 export function exponential(random: Random, rate: number): number {
