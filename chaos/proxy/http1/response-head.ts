@@ -2,7 +2,7 @@
 // upstream's own reason phrase, the end-to-end headers as received, and the body's framing header.
 import { STATUS_CODES } from 'node:http';
 import { contentLength, type HeaderLine, HOP_BY_HOP, listTokens, parseHeaderLines } from './header-block.ts';
-import { MAX_HEAD_BYTES } from './request-head.ts';
+import { connectionNamed, MAX_HEAD_BYTES } from './request-head.ts';
 
 /** How the response body ends; `close`: when the upstream closes the connection. */
 export type ResponseFraming =
@@ -85,11 +85,7 @@ export function parseResponseHead(buf: Buffer, requestMethod: string): ResponseH
 /** The head the client gets; `close` adds Connection: close (draining, or the body ends with the connection). */
 export function clientHead(head: ResponseHead, close: boolean): string {
   const reason = head.reason || STATUS_CODES[head.status] || '';
-  let named: Set<string> | undefined;
-  for (const h of head.headers)
-    if (h.name === 'connection')
-      for (const t of listTokens(h.value))
-        if (t !== 'close' && t !== 'keep-alive') (named ??= new Set()).add(t);
+  const named = connectionNamed(head.headers);
   let out = `HTTP/1.1 ${head.status} ${reason}\r\n`;
   for (const h of head.headers) {
     // The body passes through with its transfer coding untouched, so its header goes with it.
