@@ -205,7 +205,9 @@ describe.skipIf(!canBackfill)('predictive scaling on a replayed ramp', () => {
     expect(scorecard.reason, scorecard.message).toBe('ModelBeatsBaselines');
     expect(status.forecast?.modelVersion).toMatch(/^mlp-q-/);
 
-    // The first scale-up is the forecast's, and it comes before the load does.
+    // The first scale-up comes before the load does, and the forecast asked for it. On a busy
+    // machine one replica can queue even at base load, and the queueing rule may then name itself
+    // for the same step the forecast asks for: the forecast must still have called for it alone.
     const first = await eventually(
       () => feed!.decisions.find((d) => d.action === 'ScaleUp' && d.outcome === 'Applied'),
       Math.max(1000, rampAtMs + LIVE_PEAK_MS - Date.now()),
@@ -213,11 +215,11 @@ describe.skipIf(!canBackfill)('predictive scaling on a replayed ramp', () => {
       250,
     );
     const timeline = () => describeDecisions(feed!.decisions);
-    expect(first.rule, timeline()).toBe('scaling/ForecastAboveCapacity');
-    expect(first.reason).toBe('ForecastAboveCapacity');
+    expect(['scaling/ForecastAboveCapacity', 'scaling/Queueing'], timeline()).toContain(first.rule);
     expect(first.fromReplicas).toBe(1);
     expect(first.toReplicas!).toBeGreaterThan(1);
     expect(first.forecast).toMatchObject({ used: true, leadSeconds: LEAD_SECONDS });
+    expect(first.forecast!.replicas!, timeline()).toBeGreaterThanOrEqual(first.toReplicas!);
     expect(first.forecast!.modelVersion).toBe(status.forecast!.modelVersion);
     expect(first.forecast!.p50!).toBeLessThanOrEqual(first.forecast!.p90!);
     // What the operator saw then was base load, which one replica serves: only the forecast knew.
